@@ -1,0 +1,50 @@
+# TenantPilot: `make demo` sets up and starts the product; `make test` runs the whole suite.
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser system-packages install clean
+
+demo: $(VENV)/.installed
+	$(BIN)/tenantpilot demo
+
+test: $(VENV)/.installed system-packages lint typecheck test-sqlite test-postgres test-browser
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# After changing dependencies in pyproject.toml: `make lock`, then commit requirements.lock.
+lock:
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev pyproject.toml -o requirements.lock
+
+system-packages:
+	scripts/ensure-system-packages
+
+lint:
+	$(BIN)/ruff check src tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+# Default lane: embedded SQLite, everything but the PostgreSQL-only and browser tests.
+test-sqlite:
+	$(PYTEST) -m "not postgres and not browser" -q
+
+# PostgreSQL lane: the whole suite (browser tests aside) on a throw-away cluster.
+test-postgres:
+	TENANTPILOT_TEST_LANE=postgres scripts/with-postgres $(PYTEST) -m "not browser" -q
+
+# Browser lane: Playwright driving Debian's Chromium against a live server.
+test-browser:
+	$(PYTEST) -m browser -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""TenantPilot: a self-hosted governance console for MSPs running many Intune tenants."""

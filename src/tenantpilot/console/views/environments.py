@@ -1,0 +1,92 @@
+"""Managed environments: detail, create, edit, archive/restore."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tenantpilot.authz.authority import Scope
+from tenantpilot.authz.capabilities import Capability
+from tenantpilot.console.decorators import workspace_view
+from tenantpilot.console.forms import EnvironmentForm
+from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.tenancy import policies, services
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+
+@workspace_view(Capability.ENVIRONMENT_VIEW)
+def environment_detail(request: HttpRequest, scope: Scope, environment: ManagedEnvironment) -> HttpResponse:
+    return render(
+        request,
+        "console/environments/detail.html",
+        {"scope": scope, "environment": environment, "can_manage": policies.can_manage_environments(scope)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.ENVIRONMENT_MANAGE)
+def environment_create(request: HttpRequest, scope: Scope) -> HttpResponse:
+    form = EnvironmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            environment = services.environment_create(
+                actor=request.user, workspace=scope.workspace, **form.cleaned_data
+            )
+        except ValidationFailed as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Environment “{environment.display_name}” added.")
+            return redirect("console:environment-detail", workspace=scope.workspace.slug, environment_id=environment.pk)
+    return render(
+        request,
+        "console/environments/form.html",
+        {"scope": scope, "form": form, "environment": None},
+        status=_status(form),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.ENVIRONMENT_MANAGE)
+def environment_edit(request: HttpRequest, scope: Scope, environment: ManagedEnvironment) -> HttpResponse:
+    initial = {
+        "display_name": environment.display_name,
+        "tenant_id": environment.tenant_id,
+        "default_domain": environment.default_domain,
+    }
+    form = EnvironmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.environment_update(actor=request.user, environment=environment, **form.cleaned_data)
+        except ValidationFailed as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Environment saved.")
+            return redirect("console:environment-detail", workspace=scope.workspace.slug, environment_id=environment.pk)
+    return render(
+        request,
+        "console/environments/form.html",
+        {"scope": scope, "form": form, "environment": environment},
+        status=_status(form),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.ENVIRONMENT_MANAGE)
+def environment_archive(request: HttpRequest, scope: Scope, environment: ManagedEnvironment) -> HttpResponse:
+    """GET asks for confirmation; POST archives (or restores, when already archived)."""
+    archive = not environment.is_archived
+    if request.method == "POST":
+        services.environment_set_archived(actor=request.user, environment=environment, archived=archive)
+        messages.success(request, "Environment archived." if archive else "Environment restored.")
+        return redirect("console:environment-detail", workspace=scope.workspace.slug, environment_id=environment.pk)
+    return render(
+        request,
+        "console/environments/archive_confirm.html",
+        {"scope": scope, "environment": environment, "archive": archive},
+    )
+
+
+def _status(form: EnvironmentForm) -> int:
+    return 400 if form.is_bound and form.errors else 200

@@ -1,0 +1,124 @@
+"""Workspace members: list, add an existing user, change role, restrict access, remove."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenantpilot.authz.authority import Scope
+from tenantpilot.authz.capabilities import Capability
+from tenantpilot.authz.roles import grantable_roles
+from tenantpilot.console.decorators import workspace_view
+from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm
+from tenantpilot.console.pagination import paginate
+from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.tenancy import policies, services
+from tenantpilot.tenancy.selectors import membership_get, membership_list
+
+
+def _to_members(scope: Scope) -> HttpResponse:
+    return redirect("console:members", workspace=scope.workspace.slug)
+
+
+@workspace_view(Capability.WORKSPACE_VIEW)
+def member_list(request: HttpRequest, scope: Scope) -> HttpResponse:
+    page = paginate(request, membership_list(scope=scope))
+    rows = [(m, policies.can_manage_membership(scope, m)) for m in page.object_list]
+    roles = grantable_roles(scope.role)
+    return render(
+        request,
+        "console/members/list.html",
+        {
+            "scope": scope,
+            "page": page,
+            "rows": rows,
+            "roles": roles,
+            "can_manage": scope.can(Capability.WORKSPACE_MANAGE_MEMBERS),
+            "add_form": MemberAddForm(roles=roles),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
+def member_add(request: HttpRequest, scope: Scope) -> HttpResponse:
+    form = MemberAddForm(request.POST or None, roles=grantable_roles(scope.role))
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_add(
+                actor=request.user,
+                workspace=scope.workspace,
+                user_identifier=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationFailed as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"{membership.user.get_username()} added as {membership.get_role_display()}.")
+            return _to_members(scope)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "console/members/add.html", {"scope": scope, "form": form}, status=status)
+
+
+@require_POST
+@workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
+def member_change_role(request: HttpRequest, scope: Scope, membership_id: int) -> HttpResponse:
+    membership = membership_get(scope=scope, membership_id=membership_id)
+    form = MemberRoleForm(request.POST, roles=grantable_roles(scope.role))
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+        return _to_members(scope)
+    try:
+        services.membership_change_role(actor=request.user, membership=membership, role=form.cleaned_data["role"])
+    except (ValidationFailed, Conflict) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Role of {membership.user.get_username()} changed.")
+    return _to_members(scope)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
+def member_remove(request: HttpRequest, scope: Scope, membership_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST removes. The last owner is never removed."""
+    membership = membership_get(scope=scope, membership_id=membership_id)
+    if request.method == "POST":
+        try:
+            services.membership_remove(actor=request.user, membership=membership)
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{membership.user.get_username()} removed from the workspace.")
+        return _to_members(scope)
+    return render(request, "console/members/remove_confirm.html", {"scope": scope, "membership": membership})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
+def member_access(request: HttpRequest, scope: Scope, membership_id: int) -> HttpResponse:
+    membership = membership_get(scope=scope, membership_id=membership_id)
+    choices = [(e.pk, e.display_name) for e in scope.workspace.environments.order_by("display_name")]
+    initial = {
+        "restricted": membership.restricted_environments,
+        "environments": list(membership.environment_grants.values_list("environment_id", flat=True)),
+    }
+    form = MemberAccessForm(request.POST or None, initial=initial, environment_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_set_environment_access(
+                actor=request.user,
+                membership=membership,
+                restricted=form.cleaned_data["restricted"],
+                environment_ids=form.cleaned_data["environments"],
+            )
+        except ValidationFailed as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Environment access of {membership.user.get_username()} saved.")
+            return _to_members(scope)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "console/members/access.html", {"scope": scope, "membership": membership, "form": form}, status=status
+    )

@@ -1,0 +1,63 @@
+"""Shared fixtures: lanes (PostgreSQL must really be PostgreSQL in CI), the guarded client, worlds."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import EnvironmentFactory, MembershipFactory, UserFactory, WorkspaceFactory
+from tests.support.network import GuardedClient
+from tests.support.world import World
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not items:
+        return
+    lane = os.environ.get("TENANTPILOT_TEST_LANE", "")
+    if lane == "postgres" and connection.vendor != "postgresql":
+        raise pytest.UsageError("The postgres lane runs with DATABASE_URL pointing at PostgreSQL.")
+
+
+@pytest.fixture(autouse=True)
+def _postgres_lane_guard(request: pytest.FixtureRequest) -> None:
+    """A ``postgres`` test on another database fails in CI and is skipped only on a laptop."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        message = "this test proves a PostgreSQL guarantee; set DATABASE_URL to a PostgreSQL server"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def client() -> GuardedClient:
+    """The Django test client, failing any request that opens an outbound connection."""
+    return GuardedClient()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return World.build()
+
+
+@pytest.fixture
+def user_factory():
+    return UserFactory
+
+
+@pytest.fixture
+def workspace_factory():
+    return WorkspaceFactory
+
+
+@pytest.fixture
+def environment_factory():
+    return EnvironmentFactory
+
+
+@pytest.fixture
+def membership_factory():
+    return MembershipFactory
