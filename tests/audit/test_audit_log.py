@@ -115,3 +115,15 @@ def test_redact_never_keeps_a_value_under_a_secret_key(metadata):
     out = redact({**metadata, "inner": dict(metadata)})
     for key in list(out) + list(out.get("inner", {})):
         assert not SECRET_KEY_PATTERN.search(key)
+
+
+@pytest.mark.django_db
+def test_audit_record_refuses_an_unregistered_action(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises((ValidationError, ValueError)), transaction.atomic():
+        audit_record(actor=world.owner, action="environment.teleported", workspace=world.a, target=world.a1)  # type: ignore[arg-type]
+    row = AuditLog(action="environment.teleported", actor_label="x", workspace=world.a, target_type="t", target_id="1")
+    with pytest.raises(ValidationError):
+        row.full_clean()
+    assert not AuditLog.objects.exists()

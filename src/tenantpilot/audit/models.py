@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 
 from tenantpilot.core.db import check_environment_workspace
 
@@ -39,7 +38,9 @@ class AuditLog(models.Model):
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    # Validated against the AuditAction registry in clean(); deliberately not ``choices`` so that
+    # registering a new action needs no migration.
+    action = models.CharField(max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -67,12 +68,17 @@ class AuditLog(models.Model):
             models.Index(fields=["workspace", "-created_at"], name="audit_ws_created_idx"),
             models.Index(fields=["workspace", "environment", "-created_at"], name="audit_ws_env_created_idx"),
         ]
-        constraints = [
-            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="audit_action_registered"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_label}"
+
+    @property
+    def action_label(self) -> str:
+        """The registered label of the action (the raw id for an action no longer registered)."""
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tenantpilot.authz",
     "tenantpilot.tenancy",
     "tenantpilot.audit",
+    "tenantpilot.providers",
     "tenantpilot.console",
 ]
 

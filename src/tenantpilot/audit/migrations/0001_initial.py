@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('workspace.created', 'Workspace created'), ('environment.created', 'Environment created'), ('environment.updated', 'Environment updated'), ('environment.archived', 'Environment archived'), ('environment.restored', 'Environment restored'), ('membership.added', 'Member added'), ('membership.role_changed', 'Member role changed'), ('membership.removed', 'Member removed'), ('membership.access_changed', 'Member environment access changed')], max_length=64)),
+                ('action', models.CharField(max_length=64)),
                 ('actor_label', models.CharField(max_length=150)),
                 ('target_type', models.CharField(max_length=64)),
                 ('target_id', models.CharField(max_length=64)),
@@ -36,7 +36,6 @@ class Migration(migrations.Migration):
                 'db_table': 'audit_log',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(fields=['workspace', '-created_at'], name='audit_ws_created_idx'), models.Index(fields=['workspace', 'environment', '-created_at'], name='audit_ws_env_created_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['workspace.created', 'environment.created', 'environment.updated', 'environment.archived', 'environment.restored', 'membership.added', 'membership.role_changed', 'membership.removed', 'membership.access_changed'])), name='audit_action_registered')],
             },
         ),
         environment_workspace_fk("audit_log"),
