@@ -118,13 +118,26 @@ def test_route_passes_authorization_matrix(client, world, case):
     assert len(result.rows) >= 4
 
 
+def _all_console_cases() -> list[RouteCase]:
+    """CASES of every ``tests/**/test_*matrix*.py`` module (each domain keeps its own file)."""
+    import importlib
+    from pathlib import Path
+
+    tests_root = Path(__file__).resolve().parents[1]
+    cases: list[RouteCase] = []
+    for path in sorted(tests_root.rglob("test_*matrix*.py")):
+        module = importlib.import_module(".".join(path.relative_to(tests_root.parent).with_suffix("").parts))
+        cases += [c for c in getattr(module, "CASES", []) if not c.api]
+    return cases
+
+
 def test_every_workspace_route_has_a_matrix_case():
-    covered = {case.route.split(":", 1)[1] for case in CASES}
+    covered = {case.route.split(":", 1)[1] for case in _all_console_cases()}
     routes = {p.name for p in console_urls.workspace_patterns}
     assert routes - covered == set(), f"console routes without an authorization matrix case: {routes - covered}"
 
 
-def test_every_mutating_case_expects_an_audit_row():
-    for case in CASES:
+def test_every_mutating_case_expects_an_audit_row_or_says_why_not():
+    for case in _all_console_cases():
         if case.method != "GET":
-            assert case.audit_action is not None, f"{case} mutates without an expected audit row"
+            assert case.audit_action is not None or case.unaudited_reason, f"{case} mutates without an expected audit row"
