@@ -72,14 +72,6 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_label}"
 
-    @property
-    def action_label(self) -> str:
-        """The registered label of the action (the raw id for an action no longer registered)."""
-        try:
-            return str(AuditAction(self.action).label)
-        except ValueError:
-            return self.action
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnlyError("Audit rows cannot be updated.")
@@ -92,3 +84,11 @@ class AuditLog(models.Model):
         if self.action not in AuditAction.values:
             raise ValidationError({"action": "Unregistered audit action."})
         check_environment_workspace(self)
+
+    @property
+    def action_label(self) -> str:
+        """The registered label of the action (the raw id for an action no longer registered)."""
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action

@@ -1,0 +1,760 @@
+"""Regenerates the shipped fixtures: ``python -m graphsim.fixtures_build``.
+
+The JSON files under ``graphsim/fixtures`` are the source of truth at run time; this
+module documents how they were made and keeps their ids in line with
+:mod:`graphsim.fixtures_catalog`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from . import fixtures_catalog as cat
+from .tenants import ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, stable_guid
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+Doc = dict[str, Any]
+
+_FIXED_GOLDEN_IDS = {
+    "WIN - Device restrictions": cat.GOLDEN_DEVICE_RESTRICTIONS_ID,
+    "WIN - Compliance": cat.GOLDEN_WIN_COMPLIANCE_ID,
+    "WIN - Logon banner": cat.GOLDEN_LOGON_BANNER_ID,
+    "EDGE - Browser baseline (ADMX)": cat.GOLDEN_ADMX_EDGE_ID,
+    "IOS - App protection": cat.GOLDEN_IOS_MAM_ID,
+}
+
+
+def _id(tid: str, name: str) -> str:
+    if tid == cat.GOLDEN_TENANT_ID and name in _FIXED_GOLDEN_IDS:
+        return _FIXED_GOLDEN_IDS[name]
+    return stable_guid(tid, name)
+
+
+def _target(kind: str, group_id: str | None = None, filter_id: str | None = None, filter_type: str = "none") -> Doc:
+    target: Doc = {"@odata.type": f"#microsoft.graph.{kind}"}
+    if group_id:
+        target["groupId"] = group_id
+    target["deviceAndAppManagementAssignmentFilterId"] = filter_id
+    target["deviceAndAppManagementAssignmentFilterType"] = filter_type
+    return target
+
+
+def _assign(policy_id: str, targets: list[tuple[str, str | None]], intent: bool = False) -> list[Doc]:
+    result = []
+    for kind, group_id in targets:
+        virtual = {
+            "allLicensedUsersAssignmentTarget": ALL_USERS_GROUP_ID,
+            "allDevicesAssignmentTarget": ALL_DEVICES_GROUP_ID,
+        }
+        suffix = virtual.get(kind, group_id)
+        entry: Doc = {"id": f"{policy_id}_{suffix}", "source": "direct", "sourceId": policy_id}
+        if intent:
+            entry["intent"] = "apply"
+        entry["target"] = _target(kind, group_id)
+        result.append(entry)
+    return result
+
+
+def _choice(definition: str, option: str, idx: str) -> Doc:
+    return {
+        "id": idx,
+        "settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+            "settingDefinitionId": definition,
+            "settingInstanceTemplateReference": None,
+            "choiceSettingValue": {
+                "settingValueTemplateReference": None,
+                "children": [],
+                "value": f"{definition}_{option}",
+            },
+        },
+    }
+
+
+def _simple(definition: str, value: Any, idx: str) -> Doc:
+    value_type = "IntegerSettingValue" if isinstance(value, int) else "StringSettingValue"
+    return {
+        "id": idx,
+        "settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+            "settingDefinitionId": definition,
+            "settingInstanceTemplateReference": None,
+            "simpleSettingValue": {
+                "@odata.type": f"#microsoft.graph.deviceManagementConfiguration{value_type}",
+                "settingValueTemplateReference": None,
+                "value": value,
+            },
+        },
+    }
+
+
+def _base(
+    tid: str, name: str, created: str = "2025-09-11T16:18:51.2668885Z", modified: str = "2026-01-14T14:02:05.5922366Z"
+) -> Doc:
+    return {
+        "id": _id(tid, name),
+        "displayName": name,
+        "description": None,
+        "createdDateTime": created,
+        "lastModifiedDateTime": modified,
+        "roleScopeTagIds": ["0"],
+    }
+
+
+def golden_collections(tid: str, domain: str) -> dict[str, list[Doc]]:
+    """The golden configuration for tenant ``tid`` (ids derived from the tenant)."""
+    g = {
+        name: stable_guid(tid, "group", name)
+        for name in (
+            "SG-Intune-Windows-Devices",
+            "SG-Intune-iOS-Users",
+            "SG-Intune-Pilot",
+            "SG-Intune-Exclusions",
+            "SG-Finance",
+            "DYN-All-Windows-Autopilot",
+        )
+    }
+    groups = [
+        {
+            "@odata.type": "#microsoft.graph.group",
+            "id": gid,
+            "displayName": name,
+            "description": f"{name} (managed by Intune team)",
+            "groupTypes": ["DynamicMembership"] if name.startswith("DYN") else [],
+            "securityEnabled": True,
+            "mailEnabled": False,
+            "mailNickname": name.lower(),
+            "membershipRule": '(device.devicePhysicalIds -any (_ -contains "[ZTDId]"))'
+            if name.startswith("DYN")
+            else None,
+            "membershipRuleProcessingState": "On" if name.startswith("DYN") else None,
+            "createdDateTime": "2024-03-04T10:11:12Z",
+        }
+        for name, gid in g.items()
+    ]
+    filt_win = stable_guid(tid, "filter", "Corporate Windows")
+    filters = [
+        {
+            "@odata.type": "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
+            "id": filt_win,
+            "displayName": "Corporate Windows",
+            "description": "Corporate-owned Windows devices",
+            "platform": "windows10AndLater",
+            "rule": '(device.deviceOwnership -eq "Corporate")',
+            "roleScopeTags": ["0"],
+            "assignmentFilterManagementType": "devices",
+            "payloads": [],
+            "createdDateTime": "2025-02-01T08:00:00Z",
+            "lastModifiedDateTime": "2025-02-01T08:00:00Z",
+        },
+        {
+            "@odata.type": "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
+            "id": stable_guid(tid, "filter", "iOS 17+"),
+            "displayName": "iOS 17 and later",
+            "description": "",
+            "platform": "iOS",
+            "rule": '(device.osVersion -startsWith "17")',
+            "roleScopeTags": ["0"],
+            "assignmentFilterManagementType": "devices",
+            "payloads": [],
+            "createdDateTime": "2025-02-01T08:00:00Z",
+            "lastModifiedDateTime": "2025-02-01T08:00:00Z",
+        },
+    ]
+    tags = [
+        {
+            "@odata.type": "#microsoft.graph.roleScopeTag",
+            "id": "1",
+            "displayName": "EMEA",
+            "description": "Devices and policies of the EMEA region",
+            "isBuiltIn": False,
+        }
+    ]
+
+    def cfg(name: str, odata: str, targets: list[tuple[str, str | None]], version: int = 3, **props: Any) -> Doc:
+        item = {
+            "@odata.type": f"#microsoft.graph.{odata}",
+            **_base(tid, name),
+            "version": version,
+            "supportsScopeTags": True,
+            "deviceManagementApplicabilityRuleOsEdition": None,
+            "deviceManagementApplicabilityRuleOsVersion": None,
+            "deviceManagementApplicabilityRuleDeviceMode": None,
+            **props,
+        }
+        item["assignments"] = _assign(item["id"], targets, intent=True)
+        return item
+
+    configs = [
+        cfg(
+            "WIN - Device restrictions",
+            "windows10GeneralConfiguration",
+            [
+                ("groupAssignmentTarget", g["SG-Intune-Windows-Devices"]),
+                ("exclusionGroupAssignmentTarget", g["SG-Intune-Exclusions"]),
+            ],
+            passwordRequired=True,
+            passwordMinimumLength=12,
+            passwordRequiredType="alphanumeric",
+            cameraBlocked=False,
+            defenderRequireRealTimeMonitoring=True,
+            defenderScanType="quick",
+            screenCaptureBlocked=False,
+            storageBlockRemovableStorage=False,
+        ),
+        cfg(
+            "WIN - Custom OMA-URI",
+            "windows10CustomConfiguration",
+            [("allDevicesAssignmentTarget", None)],
+            version=2,
+            omaSettings=[
+                {
+                    "@odata.type": "#microsoft.graph.omaSettingInteger",
+                    "displayName": "Disable Cortana",
+                    "description": None,
+                    "omaUri": "./Vendor/MSFT/Policy/Config/Experience/AllowCortana",
+                    "secretReferenceValueId": None,
+                    "isEncrypted": False,
+                    "value": 0,
+                    "isReadOnly": False,
+                }
+            ],
+        ),
+        cfg(
+            "IOS - Device restrictions",
+            "iosGeneralDeviceConfiguration",
+            [("groupAssignmentTarget", g["SG-Intune-iOS-Users"])],
+            version=5,
+            passcodeRequired=True,
+            passcodeMinimumLength=6,
+            passcodeBlockSimple=True,
+            cameraBlocked=False,
+            iCloudBlockBackup=True,
+            appStoreBlocked=False,
+        ),
+        cfg(
+            "MAC - Device restrictions",
+            "macOSGeneralDeviceConfiguration",
+            [("allLicensedUsersAssignmentTarget", None)],
+            version=1,
+            passwordRequired=True,
+            passwordMinimumLength=10,
+            passwordRequiredType="alphanumeric",
+        ),
+        cfg(
+            "WIN - Endpoint protection",
+            "windows10EndpointProtectionConfiguration",
+            [("groupAssignmentTarget", g["SG-Intune-Windows-Devices"])],
+            version=4,
+            firewallBlockStatefulFTP=True,
+            bitLockerEncryptDevice=True,
+            smartScreenEnableInShell=True,
+            defenderSecurityCenterDisableAppBrowserUI=False,
+        ),
+    ]
+
+    def comp(name: str, odata: str, targets: list[tuple[str, str | None]], **props: Any) -> Doc:
+        item = {"@odata.type": f"#microsoft.graph.{odata}", **_base(tid, name), "version": 4, **props}
+        item["assignments"] = _assign(item["id"], targets)
+        item["scheduledActionsForRule"] = [
+            {
+                "id": stable_guid(tid, "rule", name),
+                "ruleName": None,
+                "scheduledActionConfigurations": [
+                    {
+                        "id": stable_guid(tid, "action", name),
+                        "gracePeriodHours": 24,
+                        "actionType": "block",
+                        "notificationTemplateId": "00000000-0000-0000-0000-000000000000",
+                        "notificationMessageCCList": [],
+                    }
+                ],
+            }
+        ]
+        return item
+
+    compliance = [
+        comp(
+            "WIN - Compliance",
+            "windows10CompliancePolicy",
+            [("allLicensedUsersAssignmentTarget", None)],
+            passwordRequired=False,
+            passwordRequiredType="deviceDefault",
+            osMinimumVersion=None,
+            bitLockerEnabled=True,
+            secureBootEnabled=True,
+            codeIntegrityEnabled=True,
+            storageRequireEncryption=True,
+            requireHealthyDeviceReport=False,
+        ),
+        comp(
+            "IOS - Compliance",
+            "iosCompliancePolicy",
+            [("groupAssignmentTarget", g["SG-Intune-iOS-Users"])],
+            passcodeRequired=True,
+            passcodeMinimumLength=6,
+            osMinimumVersion="17.0",
+            securityBlockJailbrokenDevices=True,
+        ),
+        comp(
+            "AND - Compliance",
+            "androidWorkProfileCompliancePolicy",
+            [("allLicensedUsersAssignmentTarget", None)],
+            passwordRequired=True,
+            passwordMinimumLength=6,
+            securityBlockJailbrokenDevices=True,
+            osMinimumVersion="12.0",
+        ),
+    ]
+
+    def catalog(
+        name: str, settings: list[Doc], targets: list[tuple[str, str | None]], platforms: str = "windows10"
+    ) -> Doc:
+        pid = _id(tid, name)
+        return {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationPolicy",
+            "id": pid,
+            "name": name,
+            "description": "",
+            "platforms": platforms,
+            "technologies": "mdm",
+            "settingCount": len(settings),
+            "isAssigned": bool(targets),
+            "roleScopeTagIds": ["0"],
+            "creationSource": None,
+            "templateReference": {
+                "templateId": "",
+                "templateFamily": "none",
+                "templateDisplayName": None,
+                "templateDisplayVersion": None,
+            },
+            "priorityMetaData": None,
+            "createdDateTime": "2025-08-12T15:04:11Z",
+            "lastModifiedDateTime": "2025-08-12T15:04:11Z",
+            "settings": settings,
+            "assignments": _assign(pid, targets),
+        }
+
+    banner = "device_vendor_msft_policy_config_localpoliciessecurityoptions_interactivelogon_"
+    defender = "device_vendor_msft_policy_config_defender_"
+    catalog_items = [
+        catalog(
+            "WIN - Logon banner",
+            [
+                _simple(banner + "messagetitleforusersattemptingtologon", "-WARNING-", "0"),
+                _simple(
+                    banner + "messagetextforusersattemptingtologon", "Authorized use only. Activity is monitored.", "1"
+                ),
+            ],
+            [("allDevicesAssignmentTarget", None)],
+        ),
+        catalog(
+            "WIN - Defender antivirus",
+            [
+                _choice(defender + "allowrealtimemonitoring", "1", "0"),
+                _choice(defender + "allowcloudprotection", "1", "1"),
+                _choice(defender + "puaprotection", "1", "2"),
+                _simple(defender + "avgcpuloadfactor", 50, "3"),
+            ],
+            [
+                ("groupAssignmentTarget", g["SG-Intune-Windows-Devices"]),
+                ("exclusionGroupAssignmentTarget", g["SG-Intune-Exclusions"]),
+            ],
+        ),
+        catalog(
+            "WIN - BitLocker",
+            [
+                _choice("device_vendor_msft_bitlocker_requiredeviceencryption", "1", "0"),
+                _choice("device_vendor_msft_bitlocker_allowwarningforotherdiskencryption", "0", "1"),
+            ],
+            [("groupAssignmentTarget", g["SG-Intune-Windows-Devices"])],
+        ),
+        catalog(
+            "WIN - Windows Update ring (pilot)",
+            [
+                _simple("device_vendor_msft_policy_config_update_deferqualityupdatesperiodindays", 0, "0"),
+                _simple("device_vendor_msft_policy_config_update_deferfeatureupdatesperiodindays", 30, "1"),
+            ],
+            [("groupAssignmentTarget", g["SG-Intune-Pilot"])],
+        ),
+        catalog(
+            "MAC - FileVault",
+            [
+                _choice("com.apple.mcx.filevault2_enable", "0", "0"),
+            ],
+            [],
+            platforms="macOS",
+        ),
+    ]
+
+    def admx(name: str, definitions: list[tuple[str, bool, str]], targets: list[tuple[str, str | None]]) -> Doc:
+        pid = _id(tid, name)
+        values = []
+        for display, enabled, category in definitions:
+            dv_id = stable_guid(tid, "dv", name, display)
+            values.append(
+                {
+                    "enabled": enabled,
+                    "id": dv_id,
+                    "configurationType": "policy",
+                    "createdDateTime": "2025-05-05T10:00:00Z",
+                    "lastModifiedDateTime": "2025-05-05T10:00:00Z",
+                    "definition": {
+                        "id": stable_guid("definition", display),
+                        "classType": "machine",
+                        "displayName": display,
+                        "explainText": f"{display}.",
+                        "categoryPath": category,
+                        "policyType": "admxIngested",
+                        "supportedOn": "Microsoft Edge version 77, Windows 7 or later",
+                    },
+                    "presentationValues": [],
+                }
+            )
+        return {
+            "@odata.type": "#microsoft.graph.groupPolicyConfiguration",
+            **_base(tid, name),
+            "policyConfigurationIngestionType": "builtIn",
+            "definitionValues": values,
+            "assignments": _assign(pid, targets),
+        }
+
+    admx_items = [
+        admx(
+            "EDGE - Browser baseline (ADMX)",
+            [
+                ("Configure Microsoft Defender SmartScreen", True, "\\Microsoft Edge\\SmartScreen settings"),
+                ("Allow users to proceed from the HTTPS warning page", False, "\\Microsoft Edge"),
+            ],
+            [("groupAssignmentTarget", g["SG-Intune-Windows-Devices"])],
+        ),
+        admx(
+            "OFFICE - Macro security (ADMX)",
+            [
+                (
+                    "Block macros from running in Office files from the Internet",
+                    True,
+                    "\\Microsoft Word 2016\\Word Options\\Security\\Trust Center",
+                ),
+            ],
+            [("allLicensedUsersAssignmentTarget", None)],
+        ),
+    ]
+
+    def mam(name: str, platform: str, targets: list[tuple[str, str | None]], **props: Any) -> Doc:
+        pid = (
+            _id(tid, name)
+            if name in _FIXED_GOLDEN_IDS and tid == cat.GOLDEN_TENANT_ID
+            else f"T_{stable_guid(tid, name)}"
+        )
+        item = {
+            "@odata.type": f"#microsoft.graph.{platform}ManagedAppProtection",
+            **_base(tid, name),
+            "id": pid,
+            "version": '"4"',
+            "isAssigned": bool(targets),
+            "periodOfflineBeforeAccessCheck": "PT12H",
+            "periodOnlineBeforeAccessCheck": "PT30M",
+            "allowedInboundDataTransferSources": "managedApps",
+            "allowedOutboundDataTransferDestinations": "managedApps",
+            "pinRequired": True,
+            "minimumPinLength": 6,
+            "dataBackupBlocked": True,
+            "deviceComplianceRequired": True,
+            "managedBrowserToOpenLinksRequired": False,
+            **props,
+        }
+        item["assignments"] = [
+            {"id": f"{gid}_incl", "source": "direct", "sourceId": pid, "target": _target(kind, gid)}
+            for kind, gid in targets
+        ]
+        item["apps"] = [
+            {
+                "id": f"com.microsoft.office.outlook.{platform}",
+                "mobileAppIdentifier": {
+                    "@odata.type": f"#microsoft.graph.{'iosMobileAppIdentifier' if platform == 'ios' else 'androidMobileAppIdentifier'}",
+                    "bundleId" if platform == "ios" else "packageId": "com.microsoft.Office.Outlook"
+                    if platform == "ios"
+                    else "com.microsoft.office.outlook",
+                },
+            }
+        ]
+        return item
+
+    ios = [
+        mam("IOS - App protection", "ios", [("groupAssignmentTarget", g["SG-Intune-iOS-Users"])], faceIdBlocked=False)
+    ]
+    android = [
+        mam("AND - App protection", "android", [("groupAssignmentTarget", g["SG-Finance"])], screenCaptureBlocked=True)
+    ]
+    app_configs = [
+        {
+            "@odata.type": "#microsoft.graph.targetedManagedAppConfiguration",
+            **_base(tid, "OUTLOOK - App configuration"),
+            "version": '"2"',
+            "deployedAppCount": 1,
+            "isAssigned": True,
+            "customSettings": [{"name": "com.microsoft.outlook.Mail.FocusedInbox", "value": "false"}],
+        }
+    ]
+
+    enrollment = [
+        {
+            "@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            **_base(tid, "Enrollment limit - Staff"),
+            "displayName": "Enrollment limit - Staff",
+            "priority": 1,
+            "version": 2,
+            "deviceEnrollmentConfigurationType": "limit",
+            "limit": 3,
+            "assignments": [
+                {
+                    "id": f"{_id(tid, 'Enrollment limit - Staff')}_{g['SG-Finance']}",
+                    "source": "direct",
+                    "sourceId": _id(tid, "Enrollment limit - Staff"),
+                    "target": _target("groupAssignmentTarget", g["SG-Finance"]),
+                }
+            ],
+        },
+    ]
+
+    states = [
+        "compliant",
+        "compliant",
+        "compliant",
+        "noncompliant",
+        "inGracePeriod",
+        "unknown",
+        "compliant",
+        "noncompliant",
+        "error",
+        "conflict",
+    ]
+    oses = [
+        ("Windows", "10.0.22631.4890", "windowsManagedDevice"),
+        ("iOS", "17.6.1", "managedDevice"),
+        ("Android", "14", "managedDevice"),
+        ("macOS", "14.6.1", "managedDevice"),
+    ]
+    devices: list[Doc] = []
+    for index, state in enumerate(states):
+        os_name, os_version, odata = oses[index % len(oses)]
+        devices.append(
+            {
+                "@odata.type": f"#microsoft.graph.{odata}",
+                "id": stable_guid(tid, "device", str(index)),
+                "deviceName": f"{os_name[:3].upper()}-{index:04d}",
+                "operatingSystem": os_name,
+                "osVersion": os_version,
+                "complianceState": state,
+                "lastSyncDateTime": "2026-01-14T14:02:05Z",
+                "enrolledDateTime": "2025-06-01T09:00:00Z",
+                "managedDeviceOwnerType": "personal" if index % 4 == 3 else "company",
+                "managementAgent": "mdm",
+                "userPrincipalName": f"user{index:02d}@{domain}",
+                "azureADDeviceId": stable_guid(tid, "aad-device", str(index)),
+                "serialNumber": f"SN{index:08d}",
+                "roleScopeTagIds": [],
+            }
+        )
+
+    return {
+        "groups": groups,
+        "deviceManagement/roleScopeTags": tags,
+        "deviceManagement/assignmentFilters": filters,
+        "deviceManagement/deviceConfigurations": configs,
+        "deviceManagement/deviceCompliancePolicies": compliance,
+        "deviceManagement/configurationPolicies": catalog_items,
+        "deviceManagement/groupPolicyConfigurations": admx_items,
+        "deviceAppManagement/managedAppPolicies": app_configs,
+        "deviceAppManagement/iosManagedAppProtections": ios,
+        "deviceAppManagement/androidManagedAppProtections": android,
+        "deviceManagement/deviceEnrollmentConfigurations": enrollment,
+        "deviceManagement/managedDevices": devices,
+    }
+
+
+def _app(
+    client_id: str,
+    name: str,
+    secret: str,
+    *,
+    expires: str = "2030-01-01T00:00:00Z",
+    permissions: tuple[str, ...] = cat.READ_PERMISSIONS,
+    consented: bool = True,
+    sp: bool = True,
+) -> Doc:
+    return {
+        "clientId": client_id,
+        "displayName": name,
+        "secrets": [{"value": secret, "expiresAt": expires, "displayName": "demo"}],
+        "certificates": [],
+        "grantedPermissions": list(permissions),
+        "adminConsented": consented,
+        "servicePrincipal": sp,
+    }
+
+
+def _tenant(tid: str, name: str, domain: str, apps: list[Doc], collections: dict[str, list[Doc]]) -> Doc:
+    return {
+        "tenantId": tid,
+        "displayName": name,
+        "defaultDomain": domain,
+        "countryLetterCode": "DE",
+        "apps": apps,
+        "collections": collections,
+    }
+
+
+def _by_name(items: list[Doc], name: str) -> Doc:
+    return next(i for i in items if i.get("displayName", i.get("name")) == name)
+
+
+def build() -> dict[str, Doc]:
+    """Every shipped tenant document by file stem."""
+    golden = _tenant(
+        cat.GOLDEN_TENANT_ID,
+        "Contoso (golden)",
+        cat.GOLDEN_DOMAIN,
+        [_app(cat.GOLDEN_CLIENT_ID, "TenantPilot", cat.GOLDEN_CLIENT_SECRET)],
+        golden_collections(cat.GOLDEN_TENANT_ID, cat.GOLDEN_DOMAIN),
+    )
+
+    d = golden_collections(cat.DRIFTED_TENANT_ID, cat.DRIFTED_DOMAIN)
+    cfgs = d["deviceManagement/deviceConfigurations"]
+    restr = _by_name(cfgs, "WIN - Device restrictions")
+    restr.update(passwordMinimumLength=8, cameraBlocked=True, version=4)
+    cfgs.remove(_by_name(cfgs, "IOS - Device restrictions"))
+    cfgs.append(
+        {
+            "@odata.type": "#microsoft.graph.windows10GeneralConfiguration",
+            **_base(cat.DRIFTED_TENANT_ID, "WIN - Legacy kiosk restrictions"),
+            "version": 1,
+            "supportsScopeTags": True,
+            "passwordRequired": False,
+            "cameraBlocked": True,
+            "assignments": [],
+        }
+    )
+    defender = _by_name(d["deviceManagement/configurationPolicies"], "WIN - Defender antivirus")
+    defender["settings"][2] = _choice("device_vendor_msft_policy_config_defender_puaprotection", "0", "2")
+    _by_name(d["deviceManagement/deviceCompliancePolicies"], "WIN - Compliance")["bitLockerEnabled"] = False
+    drifted = _tenant(
+        cat.DRIFTED_TENANT_ID,
+        "Fabrikam (drifted)",
+        cat.DRIFTED_DOMAIN,
+        [_app(cat.DRIFTED_CLIENT_ID, "TenantPilot", cat.DRIFTED_CLIENT_SECRET)],
+        d,
+    )
+
+    u = golden_collections(cat.DUPLICATES_TENANT_ID, cat.DUPLICATES_DOMAIN)
+    cfgs = u["deviceManagement/deviceConfigurations"]
+    twin = copy.deepcopy(_by_name(cfgs, "WIN - Device restrictions"))
+    twin["id"] = stable_guid(cat.DUPLICATES_TENANT_ID, "twin", "WIN - Device restrictions")
+    twin["passwordMinimumLength"] = 14
+    twin["assignments"] = []
+    cfgs.append(twin)
+    catalog_items = u["deviceManagement/configurationPolicies"]
+    twin_sc = copy.deepcopy(_by_name(catalog_items, "WIN - Logon banner"))
+    twin_sc["id"] = stable_guid(cat.DUPLICATES_TENANT_ID, "twin", "WIN - Logon banner")
+    twin_sc["assignments"], twin_sc["isAssigned"] = [], False
+    catalog_items.append(twin_sc)
+    comp = u["deviceManagement/deviceCompliancePolicies"]
+    twin_c = copy.deepcopy(_by_name(comp, "WIN - Compliance"))
+    twin_c["id"] = stable_guid(cat.DUPLICATES_TENANT_ID, "twin", "WIN - Compliance")
+    comp.append(twin_c)
+    u["deviceManagement/deviceEnrollmentConfigurations"].append(
+        {
+            "@odata.type": "#microsoft.graph.deviceEnrollmentLimitConfiguration",
+            **_base(cat.DUPLICATES_TENANT_ID, "All users and all devices"),
+            "priority": 2,
+            "version": 1,
+            "deviceEnrollmentConfigurationType": "limit",
+            "limit": 10,
+            "assignments": [],
+        }
+    )
+    duplicates = _tenant(
+        cat.DUPLICATES_TENANT_ID,
+        "Northwind (duplicate names)",
+        cat.DUPLICATES_DOMAIN,
+        [_app(cat.DUPLICATES_CLIENT_ID, "TenantPilot", cat.DUPLICATES_CLIENT_SECRET)],
+        u,
+    )
+
+    r = golden_collections(cat.RENAMED_TENANT_ID, cat.RENAMED_DOMAIN)
+    _by_name(r["deviceManagement/deviceConfigurations"], "WIN - Device restrictions")["displayName"] = (
+        "Windows - Device Restrictions (v2)"
+    )
+    _by_name(r["deviceManagement/configurationPolicies"], "WIN - Logon banner")["name"] = (
+        "Windows | Legal notice at sign-in"
+    )
+    _by_name(r["deviceManagement/deviceCompliancePolicies"], "IOS - Compliance")["displayName"] = (
+        "iOS/iPadOS compliance"
+    )
+    renamed = _tenant(
+        cat.RENAMED_TENANT_ID,
+        "Tailspin (renamed policies)",
+        cat.RENAMED_DOMAIN,
+        [_app(cat.RENAMED_CLIENT_ID, "TenantPilot", cat.RENAMED_CLIENT_SECRET)],
+        r,
+    )
+
+    b = golden_collections(cat.BROKEN_TENANT_ID, cat.BROKEN_DOMAIN)
+    broken = _tenant(
+        cat.BROKEN_TENANT_ID,
+        "Woodgrove (broken connections)",
+        cat.BROKEN_DOMAIN,
+        [
+            _app(
+                cat.BROKEN_EXPIRED_CLIENT_ID,
+                "TenantPilot (expired secret)",
+                cat.BROKEN_EXPIRED_CLIENT_SECRET,
+                expires="2024-06-30T00:00:00Z",
+            ),
+            _app(
+                cat.BROKEN_NO_CONSENT_CLIENT_ID,
+                "TenantPilot (no admin consent)",
+                cat.BROKEN_NO_CONSENT_CLIENT_SECRET,
+                consented=False,
+            ),
+            _app(
+                cat.BROKEN_NO_SP_CLIENT_ID,
+                "TenantPilot (no service principal)",
+                cat.BROKEN_NO_SP_CLIENT_SECRET,
+                sp=False,
+            ),
+            _app(
+                cat.BROKEN_PARTIAL_CLIENT_ID,
+                "TenantPilot (partial permissions)",
+                cat.BROKEN_PARTIAL_CLIENT_SECRET,
+                permissions=("DeviceManagementConfiguration.Read.All", "Organization.Read.All"),
+            ),
+        ],
+        b,
+    )
+    return {"golden": golden, "drifted": drifted, "duplicates": duplicates, "renamed": renamed, "broken": broken}
+
+
+def write(directory: Path = FIXTURES) -> None:
+    """Write the fixtures; ``renamed`` uses the folder-per-tenant format."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stem, doc in build().items():
+        if stem == "renamed":
+            folder = directory / stem
+            folder.mkdir(exist_ok=True)
+            collections = doc.pop("collections")
+            (folder / "tenant.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+            for key, items in collections.items():
+                (folder / f"{key.replace('/', '.')}.json").write_text(
+                    json.dumps({"value": items}, indent=2) + "\n", encoding="utf-8"
+                )
+        else:
+            (directory / f"{stem}.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write()

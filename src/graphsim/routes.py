@@ -1,0 +1,261 @@
+"""The Graph route table: which collections exist in which API version, who may read
+them, how they page and which bucket throttles them (graph-fidelity.md 2.2, 3, 4.1, 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+V1 = "v1.0"
+BETA = "beta"
+BOTH = frozenset({V1, BETA})
+BETA_ONLY = frozenset({BETA})
+
+DMC = ("DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.ReadWrite.All")
+SERVICE_CONFIG = (
+    "DeviceManagementServiceConfig.Read.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    *DMC,
+)
+RBAC = ("DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All", *DMC)
+APPS = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
+DEVICES = ("DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All")
+ORGANIZATION = (
+    "Organization.Read.All",
+    "Organization.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+GROUPS = (
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """How one Graph collection is served.
+
+    ``count``: "total" (classic Intune lists carry the total ``@odata.count`` on every
+    page), "page" (settings catalog: the count of the page), "directory" (only with
+    ``$count=true`` + ``ConsistencyLevel: eventual``, first page only) or "none".
+    ``navs`` are the navigation properties stored inline on items: stripped from plain
+    answers, served as ``/{id}/{nav}`` and via ``$expand``. ``union`` adds items of other
+    collections (optionally only of some ``@odata.type`` values).
+    """
+
+    key: str
+    versions: frozenset[str]
+    service: str  # "intune" | "directory"
+    permissions: tuple[str, ...]
+    bucket: str
+    item_type: str
+    page_size: int = 1000
+    max_top: int = 1000
+    count: str = "total"
+    navs: frozenset[str] = frozenset()
+    union: tuple[tuple[str, frozenset[str] | None], ...] = ()
+    tips: bool = False
+    skip_supported: bool = True
+    singleton: bool = False
+    beta_only_types: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def entity(self) -> str:
+        """The entity type name used in messages (``microsoft.graph.group``)."""
+        return self.item_type.lstrip("#")
+
+
+IOS_TYPE = "#microsoft.graph.iosManagedAppProtection"
+ANDROID_TYPE = "#microsoft.graph.androidManagedAppProtection"
+
+SPECS: tuple[CollectionSpec, ...] = (
+    CollectionSpec(
+        "organization",
+        BOTH,
+        "directory",
+        ORGANIZATION,
+        "directory",
+        "#microsoft.graph.organization",
+        page_size=100,
+        max_top=999,
+        count="none",
+        skip_supported=False,
+    ),
+    CollectionSpec(
+        "groups",
+        BOTH,
+        "directory",
+        GROUPS,
+        "directory",
+        "#microsoft.graph.group",
+        page_size=100,
+        max_top=999,
+        count="directory",
+        skip_supported=False,
+    ),
+    CollectionSpec(
+        "deviceManagement/deviceConfigurations",
+        BOTH,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.deviceConfiguration",
+        navs=frozenset({"assignments"}),
+    ),
+    CollectionSpec(
+        "deviceManagement/deviceCompliancePolicies",
+        BOTH,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.deviceCompliancePolicy",
+        navs=frozenset({"assignments", "scheduledActionsForRule"}),
+    ),
+    CollectionSpec(
+        "deviceManagement/configurationPolicies",
+        BETA_ONLY,
+        "intune",
+        DMC,
+        "deviceConfigV2",
+        "#microsoft.graph.deviceManagementConfigurationPolicy",
+        page_size=25,
+        count="page",
+        navs=frozenset({"assignments", "settings"}),
+        tips=True,
+    ),
+    CollectionSpec(
+        "deviceManagement/groupPolicyConfigurations",
+        BETA_ONLY,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.groupPolicyConfiguration",
+        navs=frozenset({"assignments", "definitionValues"}),
+    ),
+    CollectionSpec(
+        "deviceAppManagement/managedAppPolicies",
+        BOTH,
+        "intune",
+        APPS,
+        "managedApps",
+        "#microsoft.graph.managedAppPolicy",
+        union=(
+            ("deviceAppManagement/iosManagedAppProtections", None),
+            ("deviceAppManagement/androidManagedAppProtections", None),
+        ),
+    ),
+    CollectionSpec(
+        "deviceAppManagement/iosManagedAppProtections",
+        BOTH,
+        "intune",
+        APPS,
+        "managedApps",
+        IOS_TYPE,
+        navs=frozenset({"assignments", "apps"}),
+        union=(("deviceAppManagement/managedAppPolicies", frozenset({IOS_TYPE})),),
+    ),
+    CollectionSpec(
+        "deviceAppManagement/androidManagedAppProtections",
+        BOTH,
+        "intune",
+        APPS,
+        "managedApps",
+        ANDROID_TYPE,
+        navs=frozenset({"assignments", "apps"}),
+        union=(("deviceAppManagement/managedAppPolicies", frozenset({ANDROID_TYPE})),),
+    ),
+    CollectionSpec(
+        "deviceManagement/deviceEnrollmentConfigurations",
+        BOTH,
+        "intune",
+        SERVICE_CONFIG,
+        "enrollment",
+        "#microsoft.graph.deviceEnrollmentConfiguration",
+        navs=frozenset({"assignments"}),
+        beta_only_types=frozenset({"#microsoft.graph.windowsRestoreDeviceEnrollmentConfiguration"}),
+    ),
+    CollectionSpec(
+        "deviceManagement/roleScopeTags",
+        BETA_ONLY,
+        "intune",
+        RBAC,
+        "rbac",
+        "#microsoft.graph.roleScopeTag",
+    ),
+    CollectionSpec(
+        "deviceManagement/assignmentFilters",
+        BETA_ONLY,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.deviceAndAppManagementAssignmentFilter",
+    ),
+    CollectionSpec(
+        "deviceManagement/managedDevices",
+        BOTH,
+        "intune",
+        DEVICES,
+        "devices",
+        "#microsoft.graph.managedDevice",
+    ),
+    CollectionSpec(
+        "deviceManagement/deviceCompliancePolicyDeviceStateSummary",
+        BOTH,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.deviceCompliancePolicyDeviceStateSummary",
+        count="none",
+        singleton=True,
+    ),
+)
+
+SPECS_BY_KEY: dict[str, CollectionSpec] = {spec.key: spec for spec in SPECS}
+
+
+def extra_spec(key: str) -> CollectionSpec:
+    """How a collection found in a tenant document but not in the table is served."""
+    return CollectionSpec(
+        key,
+        BOTH,
+        "intune",
+        DMC,
+        "deviceConfiguration",
+        "#microsoft.graph.entity",
+        navs=frozenset({"assignments"}),
+    )
+
+
+# Inline navigation properties never served unless expanded, whatever the collection
+# (managedAppPolicies also lists the iOS/Android protections, which carry assignments).
+ALWAYS_STRIPPED = frozenset({"assignments", "settings", "definitionValues", "scheduledActionsForRule", "apps"})
+
+# Inline navigation properties of nested entities (stripped unless expanded).
+NESTED_NAVS: dict[str, frozenset[str]] = {
+    "definitionValues": frozenset({"definition", "presentationValues"}),
+    "presentationValues": frozenset({"presentation"}),
+    "scheduledActionsForRule": frozenset({"scheduledActionConfigurations"}),
+}
+
+# Page sizes of sub-collections (graph-fidelity.md 3: settings default to 25).
+SUB_PAGE_SIZES: dict[str, int] = {"settings": 25}
+
+# Properties that exist only in beta; stripped from v1.0 answers.
+BETA_ONLY_PROPERTIES = frozenset(
+    {
+        "roleScopeTagIds",
+        "supportsScopeTags",
+        "deviceManagementApplicabilityRuleOsEdition",
+        "deviceManagementApplicabilityRuleOsVersion",
+        "deviceManagementApplicabilityRuleDeviceMode",
+        "deviceEnrollmentConfigurationType",
+    }
+)
+BETA_ONLY_ASSIGNMENT_PROPERTIES = frozenset({"source", "sourceId", "intent"})
+BETA_ONLY_TARGET_PROPERTIES = frozenset(
+    {"deviceAndAppManagementAssignmentFilterId", "deviceAndAppManagementAssignmentFilterType"}
+)
+V1_TYPE_MAP = {"#microsoft.graph.windowsManagedDevice": "#microsoft.graph.managedDevice"}
