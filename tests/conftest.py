@@ -61,3 +61,25 @@ def environment_factory():
 @pytest.fixture
 def membership_factory():
     return MembershipFactory
+
+
+@pytest.fixture
+def simulator():
+    """A fresh graphsim (shipped fixtures) over real HTTPS on loopback."""
+    from graphsim import GraphSimulator
+
+    with GraphSimulator.with_shipped_fixtures() as sim:
+        yield sim
+
+
+@pytest.fixture
+def graph_settings(settings, simulator):
+    """Point the product's Microsoft endpoints at the simulator (the same code path as production)."""
+    from tenantpilot.providers.gateway import clear_token_cache
+
+    settings.TENANTPILOT_GRAPH_AUTHORITY_BASE = simulator.authority_base
+    settings.TENANTPILOT_GRAPH_BASE = simulator.graph_base
+    settings.TENANTPILOT_GRAPH_CA_BUNDLE = simulator.ca_path
+    clear_token_cache()
+    yield simulator
+    clear_token_cache()

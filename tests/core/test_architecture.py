@@ -87,3 +87,28 @@ def test_feature_code_never_compares_role_names():
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+def test_only_the_credential_manager_decrypts():
+    allowed = {SRC / "providers" / "credentials.py"}
+    offenders = []
+    for path in _python_files():
+        if path in allowed:
+            continue
+        text = path.read_text()
+        if "cryptography.fernet" in text or ".decrypt(" in text:
+            offenders.append(str(path.relative_to(SRC)))
+    assert offenders == []
+
+
+def test_only_the_gateway_reads_decrypted_credentials():
+    allowed = {SRC / "providers" / "credentials.py", SRC / "providers" / "gateway.py"}
+    offenders = [
+        str(p.relative_to(SRC)) for p in _python_files() if p not in allowed and "credential_material" in p.read_text()
+    ]
+    assert offenders == []
+
+
+def test_the_graph_package_stays_free_of_django():
+    offenders = [str(p) for p in _python_files("graph") if any(m.startswith("django") for m in _imports(p))]
+    assert offenders == []

@@ -32,7 +32,9 @@ def test_demo_seed_is_idempotent_and_covers_every_role(client):
     assert AuditLog.objects.count() == audit_rows
     workspace = Workspace.objects.get(slug=DEMO_WORKSPACE_SLUG)
     assert set(workspace.memberships.values_list("role", flat=True)) == set(Role.values)
-    assert workspace.environments.count() >= 3
+    assert workspace.environments.count() >= 5
+    for environment in workspace.environments.all():
+        assert environment.provider_connections.filter(is_default=True).count() == 1
     owner = next(lg for lg in logins if lg.username.startswith("owner"))
     assert client.login(username=owner.username, password=owner.password)
 
@@ -56,3 +58,31 @@ def test_cli_demo_no_serve_sets_up_a_fresh_embedded_database(tmp_path):
     assert "owner@demo.local" in result.stdout and "password:" in result.stdout
     assert (tmp_path / "tenantpilot.sqlite3").exists()
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_cli_graphsim_serves_the_simulator_until_terminated(tmp_path):
+    import json
+    import signal
+    import ssl
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tenantpilot.cli", "graphsim", "--ca-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        state_file = tmp_path / "graphsim.json"
+        deadline = time.monotonic() + 30
+        while not state_file.exists() and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.05)
+        state = json.loads(state_file.read_text())
+        tenant = state["tenants"][0]["tenant_id"]
+        url = f"{state['authority_base']}/{tenant}/v2.0/.well-known/openid-configuration"
+        response = httpx.get(url, verify=ssl.create_default_context(cafile=state["ca_path"]))
+        assert response.status_code == 200 and response.json()["token_endpoint"].startswith(state["authority_base"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0

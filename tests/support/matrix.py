@@ -56,18 +56,22 @@ class MatrixResult:
 
 
 def _request(client: Client, case: RouteCase, world: World, user: Any) -> Any:
+    """One request as ``user``. Setup done by ``kwargs``/``data`` happens before the audit count
+    is taken, so ``response.audit_rows`` counts only rows the request itself wrote."""
     client.logout()
     if user is not None:
         client.force_login(user)
     url = reverse(case.route, kwargs={"workspace": world.a.slug, **case.kwargs(world)})
     data = case.data(world) if case.data else None
+    before = AuditLog.objects.count()
     if case.method == "GET":
-        return client.get(url, data or None)
-    return (
-        client.generic(case.method, url, data=_encode(data), content_type="application/x-www-form-urlencoded")
-        if data is not None
-        else client.generic(case.method, url)
-    )
+        response = client.get(url, data or None)
+    elif data is not None:
+        response = client.generic(case.method, url, data=_encode(data), content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.generic(case.method, url)
+    response.audit_rows = AuditLog.objects.count() - before
+    return response
 
 
 def _encode(data: dict[str, Any]) -> str:
@@ -85,7 +89,6 @@ def _assert_reveals_nothing(response: Any, world: World) -> None:
 def run_matrix(client: Client, world: World, case: RouteCase) -> MatrixResult:
     """Run the whole matrix for ``case``; raises AssertionError naming the failing row."""
     result = MatrixResult()
-    audit_before = AuditLog.objects.count()
 
     if not case.api:
         view = resolve(reverse(case.route, kwargs={"workspace": world.a.slug, **case.kwargs(world)})).func
@@ -106,6 +109,7 @@ def run_matrix(client: Client, world: World, case: RouteCase) -> MatrixResult:
         response = _request(client, case, world, user)
         result.rows.append((label, response.status_code))
         assert response.status_code == 404, f"{case}: {label} got {response.status_code}"
+        assert response.audit_rows == 0, f"{case}: a refused request wrote an audit row"
         _assert_reveals_nothing(response, world)
 
     if case.environment_scoped:
@@ -120,8 +124,7 @@ def run_matrix(client: Client, world: World, case: RouteCase) -> MatrixResult:
         response = _request(client, case, world, world.members[role])
         result.rows.append((f"{role.value} (lacks {case.capability})", response.status_code))
         assert response.status_code == 403, f"{case}: {role.value} without {case.capability} got {response.status_code}"
-
-    assert AuditLog.objects.count() == audit_before, f"{case}: a refused request wrote an audit row"
+        assert response.audit_rows == 0, f"{case}: a refused request wrote an audit row"
 
     allowed = sorted((r for r in Role if case.capability in capabilities_for(r)), key=ROLE_PRIORITY.__getitem__)
     user = world.members[allowed[0]]
@@ -135,5 +138,5 @@ def run_matrix(client: Client, world: World, case: RouteCase) -> MatrixResult:
         assert len(rows) == 1, f"{case}: expected one {case.audit_action} audit row, found {len(rows)}"
         assert rows[0].workspace_id == world.a.pk
     elif not case.unaudited_reason:
-        assert AuditLog.objects.count() == audit_before, f"{case}: a read wrote an audit row"
+        assert response.audit_rows == 0, f"{case}: a read wrote an audit row"
     return result

@@ -9,6 +9,7 @@ from django import forms
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.providers.choices import AuthType
 from tenantpilot.tenancy.models import DOMAIN_VALIDATOR, validate_tenant_guid
 
 
@@ -94,3 +95,54 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
+
+
+class CertificateUploadMixin:
+    """Reads the uploaded PEM (bounded; the credential manager refuses anything larger)."""
+
+    def certificate_bytes(self) -> bytes | None:
+        upload = self.cleaned_data.get("certificate")  # type: ignore[attr-defined]
+        return upload.read(64 * 1024 + 1) if upload else None
+
+
+class ConnectionForm(CertificateUploadMixin, ServiceErrorsMixin, forms.Form):
+    """Create a connection. Secret fields never render their value back (write-only)."""
+
+    display_name = forms.CharField(max_length=120, strip=True, initial="Microsoft Graph")
+    entra_tenant_id = forms.CharField(
+        label="Entra tenant id", max_length=36, strip=True, help_text="Must be the environment's tenant id."
+    )
+    client_id = forms.CharField(label="Application (client) id", max_length=36, strip=True)
+    auth_type = forms.ChoiceField(
+        label="Authentication", choices=AuthType.choices, widget=forms.RadioSelect, initial=AuthType.CLIENT_SECRET
+    )
+    client_secret = forms.CharField(
+        label="Client secret value",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="The secret's value, not its id. It is stored encrypted and never shown again.",
+    )
+    certificate = forms.FileField(
+        label="Certificate (PEM with private key)",
+        required=False,
+        help_text="One PEM file holding the certificate and its RSA private key.",
+    )
+    certificate_password = forms.CharField(
+        label="Private key password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class ConnectionEditForm(ServiceErrorsMixin, forms.Form):
+    display_name = forms.CharField(max_length=120, strip=True)
+    client_id = forms.CharField(label="Application (client) id", max_length=36, strip=True)
+
+
+class CredentialReplaceForm(CertificateUploadMixin, ServiceErrorsMixin, forms.Form):
+    auth_type = forms.ChoiceField(label="Authentication", choices=AuthType.choices, widget=forms.RadioSelect)
+    client_secret = ConnectionForm.base_fields["client_secret"]
+    certificate = ConnectionForm.base_fields["certificate"]
+    certificate_password = ConnectionForm.base_fields["certificate_password"]

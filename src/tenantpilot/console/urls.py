@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import audit, environments, members, workspaces
+from .views import audit, connections, environments, members, operations, workspaces
 
 app_name = "console"
 
@@ -15,12 +15,56 @@ workspace_patterns = [
     path("environments/<int:environment_id>/", environments.environment_detail, name="environment-detail"),
     path("environments/<int:environment_id>/edit/", environments.environment_edit, name="environment-edit"),
     path("environments/<int:environment_id>/archive/", environments.environment_archive, name="environment-archive"),
+    path("environments/<int:environment_id>/connections/", connections.connection_list_view, name="connections"),
+    path("environments/<int:environment_id>/connections/new/", connections.connection_create, name="connection-create"),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/",
+        connections.connection_detail,
+        name="connection-detail",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/edit/",
+        connections.connection_edit,
+        name="connection-edit",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/credential/",
+        connections.connection_credential,
+        name="connection-credential",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/default/",
+        connections.connection_make_default,
+        name="connection-default",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/status/",
+        connections.connection_status,
+        name="connection-status",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/delete/",
+        connections.connection_delete,
+        name="connection-delete",
+    ),
+    path(
+        "environments/<int:environment_id>/connections/<int:connection_id>/check/",
+        connections.connection_check,
+        name="connection-check",
+    ),
     path("members/", members.member_list, name="members"),
     path("members/add/", members.member_add, name="member-add"),
     path("members/<int:membership_id>/role/", members.member_change_role, name="member-role"),
     path("members/<int:membership_id>/access/", members.member_access, name="member-access"),
     path("members/<int:membership_id>/remove/", members.member_remove, name="member-remove"),
     path("audit/", audit.audit_log, name="audit"),
+    path("operations/", operations.operation_list, name="operations"),
+    path("operations/<int:run_id>/", operations.operation_detail, name="operation-detail"),
+    path("operations/<int:run_id>/status/", operations.operation_status, name="operation-status"),
+    path("operations/<int:run_id>/cancel/", operations.operation_cancel, name="operation-cancel"),
+    path("notifications/", operations.notification_list, name="notifications"),
+    path("notifications/read-all/", operations.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:notification_id>/read/", operations.notification_read, name="notification-read"),
 ]
 
 urlpatterns = [

@@ -205,6 +205,11 @@ class GraphClient:
             )
         self._http = http
 
+    @property
+    def token_source(self) -> AccessTokenSource:
+        """Where this client gets its access tokens (a :class:`TokenProvider` in production)."""
+        return self._tokens
+
     # -- lifecycle -------------------------------------------------------------------
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ class ProviderKey(models.TextChoices):
 
 
 class AuthType(models.TextChoices):
-    CLIENT_SECRET = "client_secret", "Client secret"  # noqa: S105 - a label, not a secret
+    CLIENT_SECRET = "client_secret", "Client secret"
     CERTIFICATE = "certificate", "Certificate"
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tenantpilot.tenancy",
     "tenantpilot.audit",
     "tenantpilot.providers",
+    "tenantpilot.operations",
     "tenantpilot.console",
 ]
 
@@ -152,3 +153,22 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Microsoft endpoints. The defaults are Microsoft's; the demo and the tests point them at
+# graphsim (with its throw-away CA). The same code path serves both.
+TENANTPILOT_GRAPH_AUTHORITY_BASE = os.environ.get("TENANTPILOT_GRAPH_AUTHORITY_BASE", "https://login.microsoftonline.com")
+TENANTPILOT_GRAPH_BASE = os.environ.get("TENANTPILOT_GRAPH_BASE", "https://graph.microsoft.com")
+TENANTPILOT_GRAPH_CA_BUNDLE = os.environ.get("TENANTPILOT_GRAPH_CA_BUNDLE") or None
+# Fernet keys for provider credentials, newest first (comma-separated). Empty: var/credential_keys.
+TENANTPILOT_CREDENTIAL_KEYS = os.environ.get("TENANTPILOT_CREDENTIAL_KEYS", "")
+
+# Operation runs: a running run's worker writes a heartbeat every HEARTBEAT seconds; a run with no
+# heartbeat for STALE seconds counts as lost and the reaper (in every worker, every REAPER_INTERVAL
+# seconds, or `tenantpilot reap-runs`) fails it with reason worker_lost. Extra modules that
+# register operation handlers (besides each app's `operation_handlers`): comma-separated.
+TENANTPILOT_RUN_HEARTBEAT_SECONDS = float(os.environ.get("TENANTPILOT_RUN_HEARTBEAT_SECONDS", "10"))
+TENANTPILOT_RUN_STALE_SECONDS = float(os.environ.get("TENANTPILOT_RUN_STALE_SECONDS", "120"))
+TENANTPILOT_REAPER_INTERVAL_SECONDS = float(os.environ.get("TENANTPILOT_REAPER_INTERVAL_SECONDS", "30"))
+TENANTPILOT_OPERATION_MODULES = [
+    m.strip() for m in os.environ.get("TENANTPILOT_OPERATION_MODULES", "").split(",") if m.strip()
+]

@@ -1,0 +1,134 @@
+"""The registry of operation handlers: one function per ``OperationType``, run by the worker.
+
+A handler is ``(run, ctx) -> RunResult``. It raises ``OperationFailed(reason_code, message)`` to
+fail with a registered reason; any other exception fails the run with ``internal_error`` and a
+generic message (the exception text may carry a secret, so it is never stored).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
+
+from .choices import HANDLER_OUTCOMES, OperationType, RunOutcome, SummaryKey
+
+if TYPE_CHECKING:
+    from .models import OperationRun
+
+HANDLER_MODULE_NAME = "operation_handlers"
+
+
+class OperationFailed(Exception):
+    """Raised by a handler: the run fails with ``reason_code`` (registered) and ``message``.
+
+    The message is sanitized before it is stored; an unregistered code is stored as
+    ``internal_error``.
+    """
+
+    def __init__(self, reason_code: str, message: str = "") -> None:
+        self.reason_code = str(reason_code)
+        self.message = message
+        super().__init__(self.reason_code)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a handler reports when it returns: the outcome, final counts, and why (when not succeeded)."""
+
+    outcome: RunOutcome = RunOutcome.SUCCEEDED
+    summary_counts: Mapping[Any, int] = field(default_factory=dict)  # keys: SummaryKey members or values
+    reason_code: str = ""
+    message: str = ""
+
+
+def validate_counts(counts: Mapping[Any, Any]) -> dict[str, int]:
+    """Flat ``{registered key: non-negative int}``; anything else raises ``ValueError`` naming the key."""
+    out: dict[str, int] = {}
+    for key, value in counts.items():
+        name = str(key.value if isinstance(key, SummaryKey) else key)
+        if name not in SummaryKey.values:
+            raise ValueError(f"summary count key {name!r} is not a registered SummaryKey")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"summary count {name!r} must be a non-negative integer")
+        out[name] = value
+    return out
+
+
+def validate_result(result: object) -> RunResult:
+    """Check a handler's return value; raises ``ValueError`` when it breaks the contract."""
+    if not isinstance(result, RunResult):
+        raise ValueError("an operation handler must return a RunResult")
+    if result.outcome not in HANDLER_OUTCOMES:
+        raise ValueError(f"a handler may not report the outcome {result.outcome!r}")
+    validate_counts(result.summary_counts)
+    return result
+
+
+class RunContext:
+    """What a handler gets beside the run: a heartbeat and progress counts (both written at once)."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+
+    def heartbeat(self) -> None:
+        """Tell the reaper this run is alive (long handlers may call it between steps)."""
+        from .services import OperationRunService
+
+        OperationRunService.heartbeat(self.run_id)
+
+    def add_counts(self, **counts: int) -> dict[str, int]:
+        """Add to the run's summary counts (flat, registered keys); returns the new totals."""
+        from .services import OperationRunService
+
+        return OperationRunService.add_counts(self.run_id, validate_counts(counts))
+
+
+Handler = Callable[["OperationRun", RunContext], RunResult]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def register_operation(operation_type: OperationType, *, replace: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``operation_type``. Registering a type twice is a mistake (raises)."""
+    kind = OperationType(operation_type)
+
+    def decorator(handler: Handler) -> Handler:
+        existing = _HANDLERS.get(kind.value)
+        if existing is not None and existing is not handler and not replace:
+            raise RuntimeError(f"{kind.value} already has a handler ({existing.__module__}.{existing.__qualname__})")
+        _HANDLERS[kind.value] = handler
+        return handler
+
+    return decorator
+
+
+def handler_for(operation_type: str) -> Handler | None:
+    """The registered handler of ``operation_type``, or ``None``."""
+    return _HANDLERS.get(operation_type)
+
+
+@contextmanager
+def override_handler(operation_type: OperationType, handler: Handler) -> Iterator[None]:
+    """Temporarily replace a handler (tests, local experiments); restores the previous one."""
+    kind = OperationType(operation_type).value
+    previous = _HANDLERS.get(kind)
+    _HANDLERS[kind] = handler
+    try:
+        yield
+    finally:
+        if previous is None:
+            _HANDLERS.pop(kind, None)
+        else:
+            _HANDLERS[kind] = previous
+
+
+def autodiscover_handlers() -> None:
+    """Import every app's ``operation_handlers`` module and the modules in ``TENANTPILOT_OPERATION_MODULES``."""
+    autodiscover_modules(HANDLER_MODULE_NAME)
+    for module in getattr(settings, "TENANTPILOT_OPERATION_MODULES", ()):
+        importlib.import_module(module)

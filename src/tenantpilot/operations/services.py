@@ -1,0 +1,470 @@
+"""Writes of the operations domain: the start gate, every run transition, notifications, the reaper.
+
+``operation_start`` is the one way to create a run; ``OperationRunService`` is the one place that
+changes a run's status or outcome (and refuses illegal transitions); a terminal transition writes
+the initiator's notification in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.redaction import redact
+from tenantpilot.audit.services import actor_label_for, audit_record
+from tenantpilot.authz.authority import authorize
+from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
+from tenantpilot.graph.errors import sanitize_message
+
+from . import policies
+from .choices import ACTIVE_STATUSES, OperationType, RunOutcome, RunStatus, is_legal_transition
+from .models import Notification, OperationRun, scope_key_for
+from .reasons import RunReason, is_registered_reason, reason_default_message, reason_label
+from .registry import validate_counts
+
+logger = logging.getLogger("tenantpilot.operations")
+
+START_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """The run a start request produced: a new one, or the active run of the same type (``deduped``)."""
+
+    run: OperationRun
+    deduped: bool
+
+
+class ScopeBusy(Conflict):
+    """Another operation is active on the scope; ``active_run`` is that run (name it, link it)."""
+
+    def __init__(self, active_run: OperationRun) -> None:
+        self.active_run = active_run
+        state = RunStatus(active_run.status).label.lower()
+        super().__init__(
+            f"Scope busy: {active_run.type_label} (run #{active_run.pk}) is {state} for this scope. "
+            "Wait for it to finish, then start again."
+        )
+
+    @property
+    def active_run_url(self) -> str:
+        return self.active_run.get_absolute_url()
+
+
+class IllegalTransition(Conflict):
+    """A status/outcome change the run state machine does not allow (the run is left unchanged)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Starting a run
+
+
+def operation_start(
+    *,
+    actor: Any,
+    operation_type: OperationType | str,
+    environment: Any,
+    connection: Any = None,
+    context: Mapping[str, Any] | None = None,
+    workspace: Any = None,
+) -> StartResult:
+    """Start ``operation_type`` on the environment (or, with ``environment=None``, the workspace).
+
+    The caller authorizes first. One active run per scope, enforced by a partial unique index:
+    the same type on a busy scope returns the active run (``deduped``, nothing written); another
+    type raises ``ScopeBusy``. A new run is audited (``operation.started``) in the same
+    transaction and enqueued only after that transaction commits. ``context`` is redacted.
+    """
+    if operation_type not in OperationType.values:
+        raise ValidationFailed("Unknown operation type.", field="operation_type")
+    kind = OperationType(operation_type)
+    if environment is None and workspace is None:
+        raise ValidationFailed("Choose an environment (or a workspace for a workspace-level run).", field="environment")
+    if environment is not None:
+        if workspace is not None and workspace.pk != environment.workspace_id:
+            raise ValidationFailed("The environment does not belong to this workspace.", field="workspace")
+        workspace = environment.workspace
+    if connection is not None and (environment is None or connection.environment_id != environment.pk):
+        raise ValidationFailed("The connection does not belong to this environment.", field="connection")
+    safe_context = redact(context)
+    scope_key = scope_key_for(workspace_id=workspace.pk, environment_id=environment.pk if environment else None)
+
+    for _attempt in range(START_ATTEMPTS):
+        with transaction.atomic():
+            active = _active_run(scope_key)
+            if active is not None:
+                return _dedupe_or_refuse(active, kind)
+            run = OperationRun(
+                workspace=workspace,
+                environment=environment,
+                connection=connection,
+                type=kind.value,
+                scope_key=scope_key,
+                initiator=actor if getattr(actor, "is_authenticated", False) else None,
+                initiator_label=actor_label_for(actor),
+                context=safe_context,
+            )
+            try:
+                run.full_clean(validate_constraints=False)
+            except ValidationError as exc:
+                raise ValidationFailed.from_django(exc) from None
+            try:
+                with transaction.atomic():
+                    run.save(force_insert=True)
+            except IntegrityError:
+                # Lost the race for the scope: another start committed its active run first.
+                continue
+            audit_record(
+                actor=actor,
+                action=AuditAction.OPERATION_STARTED,
+                workspace=workspace,
+                environment=environment,
+                target=run,
+                metadata={
+                    "operation_type": kind.value,
+                    "connection_id": connection.pk if connection is not None else None,
+                    "scope_key": scope_key,
+                },
+            )
+            transaction.on_commit(partial(_enqueue, run.pk))
+            return StartResult(run=run, deduped=False)
+    raise Conflict("The scope changed while starting the operation. Try again.")
+
+
+def _active_run(scope_key: str) -> OperationRun | None:
+    return OperationRun.objects.active().filter(scope_key=scope_key).select_related("workspace").first()
+
+
+def _dedupe_or_refuse(active: OperationRun, kind: OperationType) -> StartResult:
+    if active.type == kind.value:
+        return StartResult(run=active, deduped=True)
+    raise ScopeBusy(active)
+
+
+def _enqueue(run_id: int) -> None:
+    """Hand the run to the task backend (after commit). A run that cannot be queued fails at once."""
+    from .tasks import operation_run_task
+
+    try:
+        result = operation_run_task.enqueue(run_id)
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raised, the run must not stay queued
+        logger.error("operation run %s could not be enqueued: %s", run_id, type(exc).__name__)
+        with contextlib.suppress(IllegalTransition):
+            OperationRunService.fail(
+                run_id, reason_code=RunReason.INTERNAL_ERROR, message="The run could not be queued."
+            )
+        return
+    OperationRunService.record_task(run_id, str(result.id))
+
+
+# --------------------------------------------------------------------------------------------
+# Transitions
+
+
+def _clean_reason(reason_code: str, message: str) -> tuple[str, str]:
+    code = str(reason_code or "")
+    if code and not is_registered_reason(code):
+        raise ValidationFailed(f"Unregistered reason code {code!r}.", field="reason_code")
+    text = sanitize_message(message) if message else ""
+    if code and not text:
+        text = reason_default_message(code)
+    return code, text
+
+
+class OperationRunService:
+    """The only code that changes a run's status or outcome. Every change is checked against the
+    state machine (``choices.LEGAL_TRANSITIONS``) on the locked row; an illegal one raises
+    ``IllegalTransition`` and changes nothing. A terminal change notifies the initiator once."""
+
+    @staticmethod
+    def _locked(run_id: int) -> OperationRun:
+        run = OperationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            raise NotFound()
+        return run
+
+    @classmethod
+    def transition(
+        cls,
+        run_id: int,
+        *,
+        to_status: RunStatus,
+        to_outcome: RunOutcome = RunOutcome.PENDING,
+        reason_code: str = "",
+        message: str = "",
+        summary_counts: Mapping[Any, int] | None = None,
+        worker_id: str = "",
+        now: dt.datetime | None = None,
+    ) -> OperationRun:
+        """Move the run to ``to_status``/``to_outcome`` or raise ``IllegalTransition``."""
+        now = now or timezone.now()
+        code, text = _clean_reason(reason_code, message)
+        if to_outcome == RunOutcome.FAILED and not code:
+            raise ValidationFailed("A failed run needs a reason code.", field="reason_code")
+        counts = validate_counts(summary_counts or {})
+        with transaction.atomic():
+            run = cls._locked(run_id)
+            if not is_legal_transition(run.status, to_status, to_outcome):
+                raise IllegalTransition(
+                    f"Run #{run.pk} cannot go from {run.status}/{run.outcome} to {to_status}/{to_outcome}."
+                )
+            fields = ["status", "outcome"]
+            run.status, run.outcome = to_status, to_outcome
+            if to_status == RunStatus.RUNNING:
+                run.started_at = run.heartbeat_at = now
+                run.worker_id = worker_id[:64]
+                fields += ["started_at", "heartbeat_at", "worker_id"]
+            else:
+                run.finished_at = now
+                run.summary_counts = {**run.summary_counts, **counts}
+                run.reason_code, run.message = code, text
+                fields += ["finished_at", "summary_counts", "reason_code", "message"]
+            run.save(update_fields=fields)
+            if run.status == RunStatus.COMPLETED:
+                _notify_initiator(run)
+        return run
+
+    @classmethod
+    def start(cls, run_id: int, *, worker_id: str = "") -> OperationRun:
+        """``queued → running`` (a worker took the run)."""
+        return cls.transition(run_id, to_status=RunStatus.RUNNING, worker_id=worker_id)
+
+    @classmethod
+    def complete(
+        cls,
+        run_id: int,
+        *,
+        outcome: RunOutcome,
+        summary_counts: Mapping[Any, int] | None = None,
+        reason_code: str = "",
+        message: str = "",
+    ) -> OperationRun:
+        """``running → completed`` with the handler's outcome (counts merge into progress counts)."""
+        return cls.transition(
+            run_id,
+            to_status=RunStatus.COMPLETED,
+            to_outcome=outcome,
+            summary_counts=summary_counts,
+            reason_code=reason_code,
+            message=message,
+        )
+
+    @classmethod
+    def fail(cls, run_id: int, *, reason_code: str, message: str = "", now: dt.datetime | None = None) -> OperationRun:
+        """``queued|running → completed/failed`` with a registered reason."""
+        return cls.transition(
+            run_id,
+            to_status=RunStatus.COMPLETED,
+            to_outcome=RunOutcome.FAILED,
+            reason_code=reason_code,
+            message=message,
+            now=now,
+        )
+
+    @classmethod
+    def cancel(cls, run_id: int, *, message: str = "") -> OperationRun:
+        """``queued → completed/cancelled``. A running run is not cancellable (IllegalTransition)."""
+        with transaction.atomic():
+            run = cls._locked(run_id)
+            if run.status != RunStatus.QUEUED:
+                raise IllegalTransition("Only a queued run can be cancelled.")
+            return cls.transition(
+                run_id,
+                to_status=RunStatus.COMPLETED,
+                to_outcome=RunOutcome.CANCELLED,
+                reason_code=RunReason.CANCELLED,
+                message=message,
+            )
+
+    @staticmethod
+    def heartbeat(run_id: int, *, now: dt.datetime | None = None) -> bool:
+        """Record that the run's worker is alive. Only a running run beats; returns whether it did."""
+        updated = OperationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            heartbeat_at=now or timezone.now()
+        )
+        return updated == 1
+
+    @classmethod
+    def add_counts(cls, run_id: int, counts: Mapping[Any, int]) -> dict[str, int]:
+        """Add progress counts to a running run; returns the new totals."""
+        increments = validate_counts(counts)
+        with transaction.atomic():
+            run = cls._locked(run_id)
+            if run.status != RunStatus.RUNNING:
+                raise IllegalTransition("Counts can only be added while the run is running.")
+            totals = dict(run.summary_counts)
+            for key, value in increments.items():
+                totals[key] = int(totals.get(key, 0)) + value
+            run.summary_counts = totals
+            run.heartbeat_at = timezone.now()
+            run.save(update_fields=["summary_counts", "heartbeat_at"])
+        return totals
+
+    @staticmethod
+    def record_task(run_id: int, task_id: str) -> None:
+        """Remember which queued task carries the run (first one wins)."""
+        OperationRun.objects.filter(pk=run_id, task_id="").update(task_id=task_id[:64])
+
+
+def _notify_initiator(run: OperationRun) -> Notification | None:
+    """The initiator's one terminal notification (system runs notify no one). Same transaction."""
+    if run.initiator_id is None:
+        return None
+    outcome = RunOutcome(run.outcome)
+    level = {
+        RunOutcome.SUCCEEDED: Notification.Level.SUCCESS,
+        RunOutcome.PARTIALLY_SUCCEEDED: Notification.Level.WARNING,
+        RunOutcome.CANCELLED: Notification.Level.INFO,
+    }.get(outcome, Notification.Level.ERROR)
+    title = f"{run.type_label} {outcome.label.lower()}"
+    environment_name = run.environment.display_name if run.environment is not None else ""
+    body = " · ".join(p for p in (environment_name, reason_label(run.reason_code) if run.reason_code else "") if p)
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                workspace_id=run.workspace_id,
+                environment_id=run.environment_id,
+                user_id=run.initiator_id,
+                run=run,
+                level=level,
+                title=title[:200],
+                body=body[:400],
+            )
+    except IntegrityError:
+        return None  # already notified: the unique constraint on the run keeps it to one
+
+
+# --------------------------------------------------------------------------------------------
+# Operator actions
+
+
+def operation_cancel(*, actor: Any, run: OperationRun) -> OperationRun:
+    """Cancel a queued run (audited). A running or finished run raises ``Conflict``."""
+    authorize(actor, policies.CANCEL_RUN, run)
+    with transaction.atomic():
+        cancelled = OperationRunService.cancel(run.pk, message=f"Cancelled by {actor_label_for(actor)}.")
+        audit_record(
+            actor=actor,
+            action=AuditAction.OPERATION_CANCELLED,
+            workspace=run.workspace,
+            environment=run.environment,
+            target=cancelled,
+            metadata={"operation_type": cancelled.type},
+        )
+    return cancelled
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark the actor's own notification read (their own state: not audited)."""
+    if notification.user_id != getattr(actor, "pk", None):
+        raise NotFound()
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, actor: Any, workspace: Any) -> int:
+    """Mark all of the actor's unread notifications in ``workspace`` read; returns how many."""
+    return Notification.objects.filter(user=actor, workspace=workspace, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The reaper
+
+
+def operations_reap(*, now: dt.datetime | None = None, stale_seconds: float | None = None) -> list[int]:
+    """Fail runs whose worker is gone, so nothing stays active forever; returns their ids.
+
+    - ``running`` with no heartbeat for ``TENANTPILOT_RUN_STALE_SECONDS``: the worker died.
+    - ``queued`` for that long while its task is no longer waiting (claimed by a worker that
+      died before starting it, or never enqueued because the process died right after commit).
+    Both fail with ``worker_lost``. Each is re-checked on the locked row, so a heartbeat that
+    arrives meanwhile wins and concurrent reapers never fail a run twice.
+    """
+    now = now or timezone.now()
+    stale = float(stale_seconds if stale_seconds is not None else settings.TENANTPILOT_RUN_STALE_SECONDS)
+    cutoff = now - dt.timedelta(seconds=stale)
+    reaped: list[int] = []
+    running = OperationRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    for run_id in list(running.values_list("pk", flat=True)):
+        if _reap_one(run_id, cutoff, now, "The worker running this operation stopped sending heartbeats."):
+            reaped.append(run_id)
+    for run_id in _lost_queued_run_ids(cutoff):
+        if _reap_one(run_id, cutoff, now, "The run was never picked up by a live worker."):
+            reaped.append(run_id)
+    if reaped:
+        logger.warning("reaped %d operation run(s) whose worker was lost", len(reaped))
+    return reaped
+
+
+def _lost_queued_run_ids(cutoff: dt.datetime) -> list[int]:
+    """Queued runs older than ``cutoff`` that no live worker will ever start.
+
+    Lost: never enqueued (no task id), a task that no longer exists or already finished, or a task
+    a worker claimed before ``cutoff`` without starting the run. A task still waiting in the queue
+    (a busy queue) or claimed only just now is not lost.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    candidates = list(
+        OperationRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=cutoff).values_list("pk", "task_id")
+    )
+    if not candidates:
+        return []
+    task_ids = {task_id: _as_uuid(task_id) for _, task_id in candidates if task_id}
+    tasks = {
+        pk: (status, started_at)
+        for pk, status, started_at in DBTaskResult.objects.filter(
+            pk__in=[u for u in task_ids.values() if u]
+        ).values_list("pk", "status", "started_at")
+    }
+    lost = []
+    for pk, task_id in candidates:
+        key = task_ids.get(task_id) if task_id else None
+        task = tasks.get(key) if key is not None else None
+        if task is None or _task_abandoned(*task, cutoff=cutoff):
+            lost.append(pk)
+    return lost
+
+
+def _task_abandoned(status: str, started_at: dt.datetime | None, *, cutoff: dt.datetime) -> bool:
+    """A task that finished without starting its run, or was claimed before ``cutoff`` and never started it."""
+    if status in ("SUCCESSFUL", "FAILED"):
+        return True
+    return status == "RUNNING" and started_at is not None and started_at < cutoff
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _reap_one(run_id: int, cutoff: dt.datetime, now: dt.datetime, message: str) -> bool:
+    with transaction.atomic():
+        run = OperationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in ACTIVE_STATUSES:
+            return False
+        if run.status == RunStatus.RUNNING and (run.heartbeat_at or run.started_at or now) >= cutoff:
+            return False  # it beat meanwhile
+        OperationRunService.fail(run_id, reason_code=RunReason.WORKER_LOST, message=message, now=now)
+    return True

@@ -1,0 +1,114 @@
+"""The connection health check: token, tenant identity, and one minimal read per permission.
+
+Runs in a worker (as the ``provider.health_check`` operation), never in a request.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from tenantpilot.graph.contracts import CONTRACTS, GraphContract
+from tenantpilot.graph.errors import GraphError
+from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.operations.reasons import RunReason
+
+from .choices import ConnectionHealth
+from .gateway import graph_client, token_has_roles
+from .models import ProviderConnection
+
+logger = logging.getLogger("tenantpilot.providers.health")
+
+ORGANIZATION_CONTRACT = "organization.list"
+
+
+def _probe_contracts() -> dict[str, GraphContract]:
+    """One cheap collection read per application permission the product needs."""
+    probes: dict[str, GraphContract] = {}
+    for contract in sorted(CONTRACTS.values(), key=lambda c: c.name):
+        if contract.paged and not contract.placeholders and contract.required_permission not in probes:
+            probes[contract.required_permission] = contract
+    return probes
+
+
+PERMISSION_PROBES: dict[str, GraphContract] = _probe_contracts()
+REQUIRED_PERMISSIONS: tuple[str, ...] = tuple(sorted(PERMISSION_PROBES))
+
+
+class PermissionState:
+    GRANTED = "granted"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class HealthReport:
+    """What a health check found. ``reason_code`` is empty when healthy."""
+
+    health: ConnectionHealth
+    reason_code: str = ""
+    message: str = ""
+    permissions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing_permissions(self) -> list[str]:
+        return sorted(p for p, state in self.permissions.items() if state == PermissionState.MISSING)
+
+
+def _unhealthy(error: GraphError) -> HealthReport:
+    return HealthReport(ConnectionHealth.UNHEALTHY, error.reason_code.value, error.message)
+
+
+def check_connection(connection: ProviderConnection) -> HealthReport:
+    """Acquire a token, read ``organization``, compare tenant ids, probe every permission."""
+    try:
+        with graph_client(connection) as client:
+            try:
+                organization = next(iter(client.iter_items(ORGANIZATION_CONTRACT, top=1)), None)
+            except GraphError as error:
+                no_roles = error.reason_code == ReasonCode.CONSENT_MISSING or (
+                    error.reason_code == ReasonCode.PERMISSION_MISSING and token_has_roles(client) is False
+                )
+                if no_roles:
+                    return HealthReport(
+                        ConnectionHealth.UNHEALTHY,
+                        ReasonCode.CONSENT_MISSING.value,
+                        ReasonCode.CONSENT_MISSING.default_message,
+                        dict.fromkeys(REQUIRED_PERMISSIONS, PermissionState.MISSING),
+                    )
+                if error.reason_code != ReasonCode.PERMISSION_MISSING:
+                    return _unhealthy(error)
+                organization = None  # Organization.Read.All missing: the probes below report it.
+            if organization is not None and str(organization.get("id", "")).lower() != connection.entra_tenant_id:
+                return HealthReport(
+                    ConnectionHealth.UNHEALTHY,
+                    RunReason.TENANT_MISMATCH.value,
+                    "The credentials sign in to a different tenant than this connection targets. "
+                    "Check the tenant id and the app registration.",
+                )
+            permissions: dict[str, str] = {}
+            transient: GraphError | None = None
+            for permission, contract in PERMISSION_PROBES.items():
+                try:
+                    next(iter(client.iter_pages(contract.name, top=1)), None)
+                    permissions[permission] = PermissionState.GRANTED
+                except GraphError as error:
+                    if error.reason_code in (ReasonCode.PERMISSION_MISSING, ReasonCode.CONSENT_MISSING):
+                        permissions[permission] = PermissionState.MISSING
+                    else:
+                        permissions[permission] = PermissionState.UNKNOWN
+                        transient = transient or error
+    except GraphError as error:
+        return _unhealthy(error)
+    report = HealthReport(ConnectionHealth.HEALTHY, permissions=permissions)
+    if report.missing_permissions:
+        report.health = ConnectionHealth.DEGRADED
+        report.reason_code = ReasonCode.PERMISSION_MISSING.value
+        report.message = (
+            "Grant admin consent for these application permissions: " + ", ".join(report.missing_permissions) + "."
+        )
+    elif transient is not None:
+        report.health = ConnectionHealth.DEGRADED
+        report.reason_code = transient.reason_code.value
+        report.message = transient.message
+    return report

@@ -1,0 +1,49 @@
+"""Reads of provider connections, always inside an explicit environment the member may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenantpilot.authz.authority import Scope
+from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from . import policies
+from .models import ProviderConnection
+
+
+def connection_list(*, scope: Scope, environment: ManagedEnvironment) -> QuerySet[ProviderConnection]:
+    """The environment's connections, default first, with their credential's safe facts."""
+    scope.require(policies.VIEW_CONNECTIONS)
+    if environment.workspace_id != scope.workspace.pk:
+        raise NotFound()
+    return (
+        ProviderConnection.objects.filter(environment=environment)
+        .select_related("credential")
+        .defer("credential__ciphertext")
+        .order_by("-is_default", "display_name", "id")
+    )
+
+
+def connection_get(*, scope: Scope, environment: ManagedEnvironment, connection_id: object) -> ProviderConnection:
+    """One connection of the environment by id; ``NotFound`` when missing or elsewhere."""
+    pk = str(connection_id)
+    if not pk.isdigit():
+        raise NotFound()
+    connection = (
+        ProviderConnection.objects.select_related("credential", "environment")
+        .defer("credential__ciphertext")
+        .filter(environment=environment, workspace=scope.workspace, pk=int(pk))
+        .first()
+    )
+    if connection is None:
+        raise NotFound()
+    return connection
+
+
+def connection_for_operations(environment: ManagedEnvironment) -> ProviderConnection | None:
+    """The connection a worker uses for an environment: its default connection, if any (may be disabled).
+
+    System code only (workers, schedules): no actor, no authorization.
+    """
+    return ProviderConnection.objects.filter(environment=environment, is_default=True).first()

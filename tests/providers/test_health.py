@@ -1,0 +1,114 @@
+"""The health check against graphsim: every finding maps to a reason an operator can act on."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+
+from graphsim import FaultRule
+from graphsim import fixtures_catalog as fx
+from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.providers import services
+from tenantpilot.providers.choices import ConnectionHealth
+from tenantpilot.providers.health import PERMISSION_PROBES, REQUIRED_PERMISSIONS, PermissionState, check_connection
+from tests.providers.support import CANARY_SECRET, environment_for, make_certificate, secret_connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_required_permissions_cover_every_contract():
+    from tenantpilot.graph.contracts import CONTRACTS
+
+    assert set(REQUIRED_PERMISSIONS) == {c.required_permission for c in CONTRACTS.values()}
+
+
+def test_golden_connection_is_healthy_with_every_permission(world, graph_settings):
+    report = check_connection(secret_connection(world))
+    assert report.health == ConnectionHealth.HEALTHY, report
+    assert report.reason_code == ""
+    assert report.permissions == dict.fromkeys(REQUIRED_PERMISSIONS, PermissionState.GRANTED)
+
+
+def test_certificate_connection_is_healthy(world, graph_settings):
+    bundle, cert_pem, thumbprint = make_certificate()
+    graph_settings.tenant(fx.GOLDEN_TENANT_ID).app(fx.GOLDEN_CLIENT_ID)["certificates"].append(
+        {"thumbprint": thumbprint, "publicCertPem": cert_pem, "expiresAt": "2099-01-01T00:00:00Z"}
+    )
+    env = environment_for(world)
+    connection = services.connection_create(
+        actor=world.owner, environment=env, display_name="Cert", entra_tenant_id=env.tenant_id,
+        client_id=fx.GOLDEN_CLIENT_ID, auth_type="certificate", certificate=bundle,
+    )
+    assert check_connection(connection).health == ConnectionHealth.HEALTHY
+
+
+@pytest.mark.parametrize(
+    ("tenant_id", "client_id", "secret", "reason"),
+    [
+        (fx.GOLDEN_TENANT_ID, fx.GOLDEN_CLIENT_ID, "wrong-secret", ReasonCode.AUTH_INVALID_SECRET),
+        (fx.BROKEN_TENANT_ID, fx.BROKEN_EXPIRED_CLIENT_ID, fx.BROKEN_EXPIRED_CLIENT_SECRET, ReasonCode.AUTH_SECRET_EXPIRED),
+        (fx.BROKEN_TENANT_ID, fx.BROKEN_NO_SP_CLIENT_ID, fx.BROKEN_NO_SP_CLIENT_SECRET, ReasonCode.AUTH_SERVICE_PRINCIPAL_MISSING),
+        (fx.BROKEN_TENANT_ID, fx.BROKEN_NO_CONSENT_CLIENT_ID, fx.BROKEN_NO_CONSENT_CLIENT_SECRET, ReasonCode.CONSENT_MISSING),
+        (str(uuid.uuid4()), fx.GOLDEN_CLIENT_ID, fx.GOLDEN_CLIENT_SECRET, ReasonCode.AUTH_TENANT_NOT_FOUND),
+        (fx.DRIFTED_TENANT_ID, fx.GOLDEN_CLIENT_ID, fx.GOLDEN_CLIENT_SECRET, ReasonCode.AUTH_APP_NOT_FOUND),
+    ],
+    ids=["wrong-secret", "expired-secret", "no-service-principal", "no-consent", "unknown-tenant", "app-not-in-tenant"],
+)
+def test_failures_are_unhealthy_with_the_matching_reason(world, graph_settings, tenant_id, client_id, secret, reason):
+    env = environment_for(world, tenant_id)
+    report = check_connection(secret_connection(world, env, client_id=client_id, secret=secret))
+    assert (report.health, report.reason_code) == (ConnectionHealth.UNHEALTHY, reason.value), report
+    assert report.message and secret not in report.message
+
+
+def test_missing_permissions_degrade_and_are_named(world, graph_settings):
+    env = environment_for(world, fx.BROKEN_TENANT_ID)
+    report = check_connection(
+        secret_connection(world, env, client_id=fx.BROKEN_PARTIAL_CLIENT_ID, secret=fx.BROKEN_PARTIAL_CLIENT_SECRET)
+    )
+    assert report.health == ConnectionHealth.DEGRADED
+    assert report.reason_code == ReasonCode.PERMISSION_MISSING
+    assert report.missing_permissions
+    for permission in report.missing_permissions:
+        assert permission in report.message
+    granted = set(graph_settings.tenant(fx.BROKEN_TENANT_ID).app(fx.BROKEN_PARTIAL_CLIENT_ID)["grantedPermissions"])
+    # A read also works through a broader permission the contract accepts.
+    unreadable = {p for p, c in PERMISSION_PROBES.items() if not ({c.required_permission, *c.accepted_permissions} & granted)}
+    assert set(report.missing_permissions) == unreadable
+
+
+def test_a_token_for_another_tenant_is_a_tenant_mismatch(world, graph_settings):
+    graph_settings.tenant(fx.GOLDEN_TENANT_ID).items("organization")[0]["id"] = fx.DRIFTED_TENANT_ID
+    report = check_connection(secret_connection(world))
+    assert (report.health, report.reason_code) == (ConnectionHealth.UNHEALTHY, "tenant_mismatch")
+
+
+def test_throttling_during_the_check_is_retried_and_honours_retry_after(world, graph_settings):
+    probe = PERMISSION_PROBES["DeviceManagementConfiguration.Read.All"].path
+    graph_settings.add_fault(FaultRule(path_contains=probe, status=429, retry_after="0.05", times=3))
+    graph_settings.add_fault(FaultRule(path_contains="managedDevices", status=503, retry_after=None, times=2))
+    report = check_connection(secret_connection(world))
+    assert report.health == ConnectionHealth.HEALTHY
+    throttled = [r for r in graph_settings.requests if r.host == "graph" and r.status in (429, 503)]
+    assert len(throttled) == 5
+
+
+def test_a_permanently_unavailable_probe_degrades_without_losing_the_rest(world, graph_settings):
+    graph_settings.add_fault(FaultRule(path_contains="groups", status=503, retry_after="0", times=None))
+    report = check_connection(secret_connection(world))
+    assert report.health == ConnectionHealth.DEGRADED
+    assert report.reason_code == ReasonCode.PROVIDER_UNAVAILABLE
+    assert list(report.permissions.values()).count(PermissionState.UNKNOWN) == 1
+
+
+def test_the_canary_secret_never_reaches_a_log_record(world, graph_settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    env = environment_for(world)
+    report = check_connection(secret_connection(world, env, secret=CANARY_SECRET))
+    assert report.reason_code == ReasonCode.AUTH_INVALID_SECRET
+    for record in caplog.records:
+        assert CANARY_SECRET not in record.getMessage()
+        assert CANARY_SECRET not in str(record.args)
+    assert CANARY_SECRET not in report.message
