@@ -86,3 +86,16 @@ def test_cli_graphsim_serves_the_simulator_until_terminated(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.django_db
+def test_demo_queues_one_system_health_check_per_environment():
+    from tenantpilot.core.management.commands.demo import check_demo_connections
+    from tenantpilot.operations.models import OperationRun
+
+    seed_demo()
+    assert check_demo_connections() == 5
+    assert check_demo_connections() == 0, "a second start dedupes to the active runs"
+    runs = OperationRun.objects.all()
+    assert runs.count() == 5
+    assert all(run.initiator_id is None and run.type == "provider.health_check" for run in runs)
