@@ -112,3 +112,22 @@ def test_the_canary_secret_never_reaches_a_log_record(world, graph_settings, cap
         assert CANARY_SECRET not in record.getMessage()
         assert CANARY_SECRET not in str(record.args)
     assert CANARY_SECRET not in report.message
+
+
+def test_the_operation_records_health_on_the_connection_and_the_run(world, graph_settings, django_capture_on_commit_callbacks):
+    from tenantpilot.operations.models import OperationRun
+
+    healthy = secret_connection(world)
+    broken_env = environment_for(world, fx.BROKEN_TENANT_ID, "Broken")
+    broken = secret_connection(world, broken_env, client_id=fx.BROKEN_EXPIRED_CLIENT_ID, secret=fx.BROKEN_EXPIRED_CLIENT_SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connection_check_start(actor=world.owner, connection=healthy)
+        services.connection_check_start(actor=world.owner, connection=broken)
+    good, bad = OperationRun.objects.order_by("pk")
+    assert (good.outcome, good.summary_counts) == ("succeeded", {"permissions_checked": 7, "permissions_missing": 0})
+    assert (bad.outcome, bad.reason_code) == ("failed", "auth_secret_expired")
+    assert bad.summary_counts == {"permissions_checked": 0, "permissions_missing": 0}
+    healthy.refresh_from_db()
+    broken.refresh_from_db()
+    assert (healthy.health, broken.health) == (ConnectionHealth.HEALTHY, ConnectionHealth.UNHEALTHY)
+    assert broken.last_reason_code == "auth_secret_expired" and broken.last_checked_at is not None

@@ -8,7 +8,7 @@ from tenantpilot.operations.reasons import RunReason
 from tenantpilot.operations.registry import OperationFailed, RunContext, RunResult, register_operation
 
 from .choices import ConnectionHealth
-from .health import REQUIRED_PERMISSIONS, check_connection
+from .health import check_connection
 from .models import ProviderConnection
 from .services import connection_record_health
 
@@ -34,7 +34,8 @@ def provider_health_check(run: OperationRun, ctx: RunContext) -> RunResult:
         permissions=report.permissions,
     )
     counts = {
-        SummaryKey.PERMISSIONS_CHECKED: len(report.permissions) or len(REQUIRED_PERMISSIONS),
+        # Zero when the check stopped before probing (no token, wrong tenant): nothing was checked.
+        SummaryKey.PERMISSIONS_CHECKED: len(report.permissions),
         SummaryKey.PERMISSIONS_MISSING: len(report.missing_permissions),
     }
     if report.health == ConnectionHealth.HEALTHY:
