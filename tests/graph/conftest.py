@@ -255,11 +255,9 @@ def app_certificate() -> AppCertificate:
 
 @pytest.fixture(scope="session")
 def _graphsim_session(app_certificate: AppCertificate) -> Iterator[Any]:
-    graphsim = pytest.importorskip("graphsim", reason="graphsim is not importable yet")
-    simulator_cls = getattr(graphsim, "GraphSimulator", None)
-    if simulator_cls is None:
-        pytest.skip("graphsim does not export GraphSimulator yet")
-    with simulator_cls(tenants=[build_tenant_doc(app_certificate)]) as sim:
+    from graphsim import GraphSimulator
+
+    with GraphSimulator(tenants=[build_tenant_doc(app_certificate)]) as sim:
         yield sim
 
 
