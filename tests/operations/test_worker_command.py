@@ -71,3 +71,37 @@ def test_default_worker_id_names_host_and_process_and_fits_the_column():
 
     first, second = default_worker_id(), default_worker_id()
     assert str(os.getpid()) in first and first != second and len(first) <= 64
+
+
+def test_worker_housekeeping_includes_the_reaper_and_the_schedule_tick():
+    from tenantpilot.inventory.services import schedules_run_due
+    from tenantpilot.operations.management.commands.worker import housekeeping_jobs
+    from tenantpilot.operations.services import operations_reap
+
+    jobs = {job.name: job for job in housekeeping_jobs(30)}
+    assert jobs["reaper"].func is operations_reap and jobs["reaper"].interval_seconds == 30
+    assert jobs["schedules"].func is schedules_run_due and jobs["schedules"].interval_seconds == 60
+    assert "reaper" not in {job.name for job in housekeeping_jobs(0)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_worker_starts_due_schedules(world, settings, graph_settings):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tenantpilot.inventory.models import Schedule
+    from tenantpilot.operations.models import OperationRun
+    from tests.providers.support import secret_connection
+
+    connection = secret_connection(world)
+    schedule = Schedule.objects.create(
+        workspace=world.a, environment=connection.environment, operation_type="compliance.snapshot",
+        frequency="hourly", next_run_at=timezone.now() - timezone.timedelta(minutes=1),
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    call_command("worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    run = OperationRun.objects.get(type="compliance.snapshot")
+    assert run.initiator_id is None
+    assert (run.status, run.outcome) == ("completed", "succeeded"), run.reason_code
+    schedule.refresh_from_db()
+    assert schedule.last_run_id == run.pk and schedule.next_run_at > timezone.now()

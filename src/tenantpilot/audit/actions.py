@@ -28,3 +28,7 @@ class AuditAction(models.TextChoices):
     CREDENTIAL_KEYS_ROTATED = "provider_credentials.rotated", "Provider credentials re-encrypted"
     OPERATION_STARTED = "operation.started", "Operation started"
     OPERATION_CANCELLED = "operation.cancelled", "Operation cancelled"
+    INVENTORY_SYNC_RECORDED = "inventory.sync_recorded", "Inventory sync recorded"
+    COMPLIANCE_SNAPSHOT_RECORDED = "compliance.snapshot_recorded", "Compliance snapshot recorded"
+    SCHEDULE_UPDATED = "schedule.updated", "Schedule updated"
+    SCHEDULE_SKIPPED = "schedule.skipped", "Scheduled run skipped"

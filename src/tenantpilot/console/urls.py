@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import audit, connections, environments, members, operations, workspaces
+from .views import audit, connections, environments, inventory, members, operations, workspaces
 
 app_name = "console"
 
@@ -52,6 +52,21 @@ workspace_patterns = [
         connections.connection_check,
         name="connection-check",
     ),
+    path("environments/<int:environment_id>/inventory/", inventory.inventory_list_view, name="inventory"),
+    path("environments/<int:environment_id>/inventory/sync/", inventory.inventory_sync, name="inventory-sync"),
+    path(
+        "environments/<int:environment_id>/inventory/<int:item_id>/",
+        inventory.inventory_item_detail,
+        name="inventory-item",
+    ),
+    path("environments/<int:environment_id>/compliance/", inventory.compliance_view, name="compliance"),
+    path(
+        "environments/<int:environment_id>/compliance/snapshot/",
+        inventory.compliance_snapshot,
+        name="compliance-snapshot",
+    ),
+    path("environments/<int:environment_id>/schedules/", inventory.schedule_list_view, name="schedules"),
+    path("environments/<int:environment_id>/schedules/edit/", inventory.schedule_edit, name="schedule-edit"),
     path("members/", members.member_list, name="members"),
     path("members/add/", members.member_add, name="member-add"),
     path("members/<int:membership_id>/role/", members.member_change_role, name="member-role"),

@@ -194,6 +194,16 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         notes="Administrative templates; beta only.",
     ),
     _c(
+        name="groupPolicyConfigurations.definitionValues",
+        path="deviceManagement/groupPolicyConfigurations/{id}/definitionValues",
+        api_version="beta",
+        required_permission=DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
+        expand="definition,presentationValues",
+        item_kind="groupPolicyDefinitionValue",
+        notes="Per administrative-template policy (the configured settings); fetched through $batch.",
+    ),
+    _c(
         name="managedAppPolicies.list",
         path="deviceAppManagement/managedAppPolicies",
         api_version="beta",

@@ -127,6 +127,34 @@ def override_handler(operation_type: OperationType, handler: Handler) -> Iterato
             _HANDLERS[kind] = previous
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Housekeeping every worker runs now and then (reaping, due schedules). Must be safe to run
+    in several workers at once: each job claims its rows with row locks itself."""
+
+    name: str
+    func: Callable[[], object]
+    interval_seconds: float
+
+
+_PERIODIC: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(name: str, *, interval_seconds: float) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Register ``func`` to be called by every worker about every ``interval_seconds``."""
+
+    def decorator(func: Callable[[], object]) -> Callable[[], object]:
+        _PERIODIC[name] = PeriodicJob(name, func, float(interval_seconds))
+        return func
+
+    return decorator
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """The registered periodic jobs, by name."""
+    return [_PERIODIC[name] for name in sorted(_PERIODIC)]
+
+
 def autodiscover_handlers() -> None:
     """Import every app's ``operation_handlers`` module and the modules in ``TENANTPILOT_OPERATION_MODULES``."""
     autodiscover_modules(HANDLER_MODULE_NAME)

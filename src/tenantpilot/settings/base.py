@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tenantpilot.audit",
     "tenantpilot.providers",
     "tenantpilot.operations",
+    "tenantpilot.inventory",
     "tenantpilot.console",
 ]
 

@@ -17,3 +17,8 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Tests talk to graphsim (the `graph_settings` fixture). A test that forgets it must fail fast on
+# loopback, never reach Microsoft: port 9 (discard) refuses the connection.
+TENANTPILOT_GRAPH_AUTHORITY_BASE = "https://127.0.0.1:9"
+TENANTPILOT_GRAPH_BASE = "https://127.0.0.1:9"

@@ -1,0 +1,134 @@
+"""The inventory and compliance operations the worker runs (discovered by ``operations.registry``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from tenantpilot.graph.errors import GraphError
+from tenantpilot.operations.choices import OperationType, RunOutcome, SummaryKey
+from tenantpilot.operations.models import OperationRun
+from tenantpilot.operations.reasons import RunReason
+from tenantpilot.operations.registry import (
+    OperationFailed,
+    RunContext,
+    RunResult,
+    register_operation,
+    register_periodic,
+)
+from tenantpilot.providers.gateway import graph_client
+from tenantpilot.providers.models import ProviderConnection
+
+from .choices import PolicyType
+from .fetch import TypeOutcome
+from .services import compliance_snapshot_record, schedules_run_due
+from .sync import sync_inventory
+
+
+def _connection_for(run: OperationRun) -> ProviderConnection:
+    connection = (
+        ProviderConnection.objects.filter(pk=run.connection_id).select_related("environment").first()
+        if run.connection_id is not None
+        else None
+    )
+    if connection is None:
+        raise OperationFailed(RunReason.NO_CONNECTION, "The connection was deleted before the run started.")
+    if not connection.is_enabled:
+        raise OperationFailed(RunReason.CONNECTION_DISABLED, "The connection is disabled. Enable it and run again.")
+    if connection.environment_id != run.environment_id:
+        raise OperationFailed(RunReason.TENANT_MISMATCH, "The connection belongs to another environment.")
+    return connection
+
+
+def _item_key(policy_type: str) -> str:
+    return f"items.{policy_type}"
+
+
+@register_operation(OperationType.INVENTORY_SYNC)
+def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
+    """Sync every inventoried policy type of the run's environment.
+
+    ``succeeded`` when every type was listed completely and every item's content was read;
+    ``partially_succeeded`` when some types failed (their items untouched) or some items'
+    sub-resources could not be read (those keep their previous version); ``failed`` when no
+    type could be listed at all.
+    """
+    connection = _connection_for(run)
+    environment = connection.environment
+    with graph_client(connection) as client:
+        report = sync_inventory(client=client, run=run, environment=environment)
+        stats = client.stats.snapshot()
+    summary = report.summary
+    counts: dict[str, int] = {
+        SummaryKey.ITEMS: sum(o.items for o in report.outcomes.values()),
+        SummaryKey.CREATED: summary.counts.created,
+        SummaryKey.UPDATED: summary.counts.updated,
+        SummaryKey.UNCHANGED: summary.counts.unchanged,
+        SummaryKey.UNKNOWN: summary.counts.unknown,
+        SummaryKey.GONE: summary.gone,
+        SummaryKey.VERSIONS_CREATED: summary.counts.created + summary.counts.updated,
+        SummaryKey.TYPES_SYNCED: len(summary.completed_types),
+        SummaryKey.TYPES_FAILED: len(summary.failed_types),
+        SummaryKey.REQUESTS: stats["requests"],
+        SummaryKey.RETRIES: stats["retries"],
+        SummaryKey.THROTTLED: stats["throttled"],
+    }
+    for policy_type, outcome in report.outcomes.items():
+        counts[_item_key(policy_type)] = outcome.items
+    if not summary.failed_types and not summary.counts.unknown:
+        return RunResult(RunOutcome.SUCCEEDED, counts)
+    first_error = _first_error(report.outcomes.values())
+    if not summary.completed_types:
+        code = first_error.reason_code.value if first_error else RunReason.INTERNAL_ERROR.value
+        message = first_error.message if first_error else "No policy type could be read."
+        return RunResult(RunOutcome.FAILED, counts, code, message)
+    parts = []
+    if summary.failed_types:
+        labels = ", ".join(f"{PolicyType(t).label} ({code})" for t, code in sorted(summary.failed_types.items()))
+        parts.append(f"Not synced, items left as they were: {labels}.")
+    if summary.counts.unknown:
+        parts.append(f"{summary.counts.unknown} item(s) could not be read completely and keep their previous version.")
+    code = first_error.reason_code.value if first_error else RunReason.INTERNAL_ERROR.value
+    return RunResult(RunOutcome.PARTIALLY_SUCCEEDED, counts, code, " ".join(parts))
+
+
+def _first_error(outcomes: Iterable[TypeOutcome]) -> GraphError | None:
+    """The error to name on the run: a failed listing first, else a failed sub-resource read."""
+    listed = list(outcomes)
+    for outcome in listed:
+        if outcome.error is not None:
+            return outcome.error
+    for outcome in listed:
+        if outcome.item_error is not None:
+            return outcome.item_error
+    return None
+
+
+@register_operation(OperationType.COMPLIANCE_SNAPSHOT)
+def compliance_snapshot(run: OperationRun, ctx: RunContext) -> RunResult:
+    """Read the compliance state summary and count the managed devices by compliance state."""
+    connection = _connection_for(run)
+    environment = connection.environment
+    by_state: Counter[str] = Counter()
+    try:
+        with graph_client(connection) as client:
+            summary = client.get("deviceCompliancePolicyDeviceStateSummary.get")
+            for device in client.iter_items("managedDevices.list"):
+                state = device.get("complianceState")
+                by_state[state if isinstance(state, str) and state else "unknown"] += 1
+    except GraphError as exc:
+        raise OperationFailed(exc.reason_code.value, exc.message) from None
+    total = sum(by_state.values())
+    snapshot = compliance_snapshot_record(
+        run=run, environment=environment, summary=summary, by_state=by_state, device_total=total
+    )
+    counts = {
+        SummaryKey.DEVICES: total,
+        SummaryKey.COMPLIANT: snapshot.compliant_count,
+        SummaryKey.NONCOMPLIANT: snapshot.noncompliant_count,
+    }
+    return RunResult(RunOutcome.SUCCEEDED, counts)
+
+
+# Hourly is the finest schedule frequency, so a tick a minute starts every due schedule on time.
+register_periodic("schedules", interval_seconds=60)(schedules_run_due)

@@ -1,0 +1,143 @@
+"""Reads of inventory, versions, compliance snapshots and schedules, always inside one environment."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tenantpilot.authz.authority import Scope
+from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from . import policies
+from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
+
+
+def _check(scope: Scope, environment: ManagedEnvironment) -> None:
+    if environment.workspace_id != scope.workspace.pk:
+        raise NotFound()
+
+
+def inventory_list(
+    *,
+    scope: Scope,
+    environment: ManagedEnvironment,
+    policy_type: str = "",
+    search: str = "",
+    include_gone: bool = False,
+) -> QuerySet[InventoryItem]:
+    """The environment's items, filtered by type and by a name or provider-id search.
+
+    Only the row's own columns are loaded (never a version's payload).
+    """
+    scope.require(policies.VIEW_INVENTORY)
+    _check(scope, environment)
+    qs = (
+        InventoryItem.objects.filter(environment=environment)
+        .select_related("current_version")
+        .only(
+            "pk",
+            "policy_type",
+            "provider_object_id",
+            "odata_type",
+            "display_name",
+            "metadata",
+            "last_seen_at",
+            "gone_at",
+            "current_version__version_number",
+        )
+    )
+    if policy_type:
+        qs = qs.filter(policy_type=policy_type)
+    if search:
+        qs = qs.filter(Q(display_name__icontains=search) | Q(provider_object_id__iexact=search))
+    if not include_gone:
+        qs = qs.filter(gone_at__isnull=True)
+    return qs.order_by("policy_type", "display_name", "pk")
+
+
+def inventory_item_get(*, scope: Scope, environment: ManagedEnvironment, item_id: object) -> InventoryItem:
+    """One item of the environment; ``NotFound`` when missing or elsewhere."""
+    scope.require(policies.VIEW_INVENTORY)
+    _check(scope, environment)
+    pk = str(item_id)
+    item = (
+        InventoryItem.objects.filter(environment=environment, pk=int(pk)).select_related("current_version").first()
+        if pk.isdigit()
+        else None
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def version_list(*, item: InventoryItem) -> QuerySet[PolicyVersion]:
+    """An item's versions, newest first, without their payloads."""
+    return (
+        PolicyVersion.objects.filter(item=item)
+        .only("pk", "item_id", "version_number", "payload_hash", "captured_at", "operation_run_id")
+        .order_by("-version_number")
+    )
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """A unified diff between two versions' normalized, pretty-printed JSON."""
+
+    old: PolicyVersion
+    new: PolicyVersion
+    lines: list[tuple[str, str]]  # (css class, text)
+
+    @property
+    def identical(self) -> bool:
+        return self.old.payload_hash == self.new.payload_hash
+
+
+def pretty(normalized: Any) -> list[str]:
+    return json.dumps(normalized, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def version_diff(*, item: InventoryItem, old_number: int, new_number: int) -> VersionDiff:
+    """The diff of two versions of ``item`` (``NotFound`` when either does not exist)."""
+    rows = {
+        v.version_number: v
+        for v in PolicyVersion.objects.filter(item=item, version_number__in=[old_number, new_number])
+    }
+    if old_number not in rows or new_number not in rows:
+        raise NotFound()
+    old, new = rows[old_number], rows[new_number]
+    lines: list[tuple[str, str]] = []
+    diff = difflib.unified_diff(
+        pretty(old.normalized), pretty(new.normalized), f"v{old_number}", f"v{new_number}", lineterm="", n=3
+    )
+    for line in diff:
+        if line.startswith(("---", "+++")):
+            css = "meta"
+        elif line.startswith("@@"):
+            css = "hunk"
+        elif line.startswith("+"):
+            css = "add"
+        elif line.startswith("-"):
+            css = "del"
+        else:
+            css = "ctx"
+        lines.append((css, line))
+    return VersionDiff(old, new, lines)
+
+
+def compliance_history(*, scope: Scope, environment: ManagedEnvironment, limit: int = 10) -> list[ComplianceSnapshot]:
+    """The environment's latest compliance snapshots, newest first."""
+    scope.require(policies.VIEW_INVENTORY)
+    _check(scope, environment)
+    return list(ComplianceSnapshot.objects.filter(environment=environment).order_by("-captured_at", "-pk")[:limit])
+
+
+def schedule_list(*, scope: Scope, environment: ManagedEnvironment) -> dict[str, Schedule]:
+    """The environment's schedules by operation type."""
+    scope.require(policies.VIEW_SCHEDULES)
+    _check(scope, environment)
+    return {s.operation_type: s for s in Schedule.objects.filter(environment=environment).select_related("last_run")}

@@ -1,0 +1,539 @@
+"""Writes of the inventory domain: sync results, compliance snapshots, schedules, start actions.
+
+Console-facing services authorize first and audit in the same transaction. The sync writers run
+in workers (system writes: audited with actor None, once per run, not once per item).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.services import audit_record
+from tenantpilot.authz.authority import authorize
+from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.operations.choices import OperationType
+from tenantpilot.operations.models import OperationRun
+from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
+from tenantpilot.resources.fingerprint import normalize_payload, payload_fingerprint
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from . import policies
+from .choices import METADATA_FIELDS, POLICY_TYPE_SPECS, PolicyType, ScheduleFrequency, ScheduleResult
+from .fetch import FetchedItem
+from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
+
+logger = logging.getLogger("tenantpilot.inventory")
+
+SCHEDULABLE_OPERATIONS: tuple[OperationType, ...] = (
+    OperationType.PROVIDER_HEALTH_CHECK,
+    OperationType.INVENTORY_SYNC,
+    OperationType.COMPLIANCE_SNAPSHOT,
+)
+_FREQUENCY_STEP = {ScheduleFrequency.HOURLY: dt.timedelta(hours=1), ScheduleFrequency.DAILY: dt.timedelta(days=1)}
+
+
+# --------------------------------------------------------------------------------------------
+# Inventory sync: applying what a worker read
+
+
+@dataclass
+class PageCounts:
+    """What writing one page did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unknown: int = 0
+    reappeared: int = 0
+
+    def add(self, other: PageCounts) -> None:
+        for name in ("created", "updated", "unchanged", "unknown", "reappeared"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _display_name(policy_type: str, payload: Mapping[str, Any]) -> str:
+    spec = POLICY_TYPE_SPECS[policy_type]
+    for key in (spec.name_field, "displayName", "name"):
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value[:400]
+    return ""
+
+
+def item_metadata(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The whitelisted facts of a payload kept on the item row (lists of scalars and scalars only)."""
+    meta: dict[str, Any] = {}
+    for key in METADATA_FIELDS:
+        value = payload.get(key)
+        if isinstance(value, (str, int, bool)) or (
+            isinstance(value, list) and all(isinstance(v, (str, int)) for v in value)
+        ):
+            meta[key] = value
+    template = payload.get("templateReference")
+    if isinstance(template, Mapping) and isinstance(template.get("templateId"), str) and template["templateId"]:
+        meta["templateId"] = template["templateId"]
+    assignments = payload.get("assignments")
+    if isinstance(assignments, list):
+        meta["assignmentCount"] = len(assignments)
+    return meta
+
+
+def inventory_apply_page(
+    *,
+    run: OperationRun,
+    environment: ManagedEnvironment,
+    policy_type: str,
+    items: Iterable[FetchedItem],
+    now: dt.datetime | None = None,
+) -> PageCounts:
+    """Upsert one listed page of ``policy_type`` (worker only; one transaction).
+
+    A complete item whose normalized payload's hash differs from its current version gets a new
+    immutable :class:`PolicyVersion`; an unchanged one is only marked seen. An *incomplete* item
+    (a sub-resource read failed) is marked seen and keeps its previous version — partial evidence
+    is never versioned. Identity is the provider object id, so a rename is a new version of the
+    same row.
+    """
+    if policy_type not in POLICY_TYPE_SPECS:
+        raise ValidationFailed("Unregistered policy type.", field="policy_type")
+    now = now or timezone.now()
+    by_id: dict[str, FetchedItem] = {}
+    for fetched in items:
+        by_id[str(fetched.payload["id"])] = fetched
+    counts = PageCounts()
+    if not by_id:
+        return counts
+    with transaction.atomic():
+        existing = {
+            row[1]: row
+            for row in InventoryItem.objects.filter(
+                environment=environment, policy_type=policy_type, provider_object_id__in=list(by_id)
+            ).values_list("pk", "provider_object_id", "payload_hash", "current_version__version_number", "gone_at")
+        }
+        new_items: list[InventoryItem] = []
+        new_payloads: list[tuple[InventoryItem, Any, Any, str]] = []
+        touched: list[int] = []
+        changed: list[tuple[int, int, Any, Any, str, dict[str, Any]]] = []
+        for object_id, fetched in by_id.items():
+            row = existing.get(object_id)
+            if row is not None and row[4] is not None:
+                counts.reappeared += 1
+            if not fetched.complete:
+                counts.unknown += 1
+                if row is not None:
+                    touched.append(row[0])
+                    continue
+                # Listed but its content is unknown: record that it exists, version it later.
+                new_items.append(_new_item(run, environment, policy_type, fetched.payload, "", now))
+                continue
+            normalized = normalize_payload(fetched.payload)
+            digest = payload_fingerprint(normalized)
+            if row is None:
+                item = _new_item(run, environment, policy_type, fetched.payload, digest, now)
+                new_items.append(item)
+                new_payloads.append((item, fetched.payload, normalized, digest))
+                counts.created += 1
+            elif row[2] == digest:
+                touched.append(row[0])
+                counts.unchanged += 1
+            else:
+                changed.append((row[0], (row[3] or 0) + 1, fetched.payload, normalized, digest, {}))
+                counts.updated += 1
+
+        if new_items:
+            InventoryItem.objects.bulk_create(new_items)
+        versions: list[PolicyVersion] = []
+        for item, payload, normalized, digest in new_payloads:
+            versions.append(_version(run, environment, item.pk, 1, payload, normalized, digest, now))
+        for pk, number, payload, normalized, digest, _ in changed:
+            versions.append(_version(run, environment, pk, number, payload, normalized, digest, now))
+        if versions:
+            PolicyVersion.objects.bulk_create(versions)
+        version_by_item = {v.item_id: v for v in versions}  # type: ignore[attr-defined]
+        if new_payloads:
+            created = [item for item, *_ in new_payloads]
+            for item in created:
+                item.current_version = version_by_item[item.pk]
+            InventoryItem.objects.bulk_update(created, ["current_version"])
+        if changed:
+            updates = []
+            for pk, _number, payload, _normalized, digest, _ in changed:
+                updates.append(
+                    InventoryItem(
+                        pk=pk,
+                        odata_type=str(payload.get("@odata.type") or "")[:200],
+                        display_name=_display_name(policy_type, payload),
+                        payload_hash=digest,
+                        metadata=item_metadata(payload),
+                        last_seen_at=now,
+                        last_seen_run=run,
+                        gone_at=None,
+                        current_version=version_by_item[pk],
+                    )
+                )
+            InventoryItem.objects.bulk_update(
+                updates,
+                [
+                    "odata_type",
+                    "display_name",
+                    "payload_hash",
+                    "metadata",
+                    "last_seen_at",
+                    "last_seen_run",
+                    "gone_at",
+                    "current_version",
+                ],
+            )
+        if touched:
+            InventoryItem.objects.filter(pk__in=touched).update(last_seen_at=now, last_seen_run=run, gone_at=None)
+    return counts
+
+
+def _new_item(
+    run: OperationRun,
+    environment: ManagedEnvironment,
+    policy_type: str,
+    payload: Mapping[str, Any],
+    digest: str,
+    now: dt.datetime,
+) -> InventoryItem:
+    return InventoryItem(
+        workspace_id=environment.workspace_id,
+        environment=environment,
+        policy_type=policy_type,
+        provider_object_id=str(payload["id"])[:200],
+        odata_type=str(payload.get("@odata.type") or "")[:200],
+        display_name=_display_name(policy_type, payload),
+        payload_hash=digest,
+        metadata=item_metadata(payload),
+        first_seen_at=now,
+        last_seen_at=now,
+        last_seen_run=run,
+    )
+
+
+def _version(
+    run: OperationRun,
+    environment: ManagedEnvironment,
+    item_id: int,
+    number: int,
+    payload: Any,
+    normalized: Any,
+    digest: str,
+    now: dt.datetime,
+) -> PolicyVersion:
+    return PolicyVersion(
+        workspace_id=environment.workspace_id,
+        environment=environment,
+        item_id=item_id,
+        version_number=number,
+        payload=payload,
+        normalized=normalized,
+        payload_hash=digest,
+        captured_at=now,
+        operation_run=run,
+    )
+
+
+@dataclass
+class SyncSummary:
+    """What a whole sync did, for the run's counts and the audit row."""
+
+    completed_types: list[str] = field(default_factory=list)
+    failed_types: dict[str, str] = field(default_factory=dict)  # type -> reason code
+    counts: PageCounts = field(default_factory=PageCounts)
+    gone: int = 0
+
+
+def inventory_finish_sync(
+    *, run: OperationRun, environment: ManagedEnvironment, summary: SyncSummary, now: dt.datetime | None = None
+) -> int:
+    """Mark gone what complete listings no longer contained and audit the sync (one transaction).
+
+    Only types in ``summary.completed_types`` are touched: a type whose listing failed keeps
+    every item as it was. Returns the number of items marked gone.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        gone = 0
+        if summary.completed_types:
+            gone = (
+                InventoryItem.objects.filter(
+                    environment=environment, policy_type__in=summary.completed_types, gone_at__isnull=True
+                )
+                .exclude(last_seen_run=run)
+                .update(gone_at=now)
+            )
+        summary.gone = gone
+        audit_record(
+            actor=None,
+            action=AuditAction.INVENTORY_SYNC_RECORDED,
+            workspace=environment.workspace,
+            environment=environment,
+            target=run,
+            metadata={
+                "run_id": run.pk,
+                "types_completed": sorted(summary.completed_types),
+                "types_failed": dict(sorted(summary.failed_types.items())),
+                "created": summary.counts.created,
+                "updated": summary.counts.updated,
+                "unchanged": summary.counts.unchanged,
+                "unknown": summary.counts.unknown,
+                "gone": gone,
+            },
+        )
+    return gone
+
+
+# --------------------------------------------------------------------------------------------
+# Compliance snapshots
+
+
+_SUMMARY_FIELDS = {
+    "compliant_count": "compliantDeviceCount",
+    "noncompliant_count": "nonCompliantDeviceCount",
+    "unknown_count": "unknownDeviceCount",
+    "in_grace_period_count": "inGracePeriodCount",
+    "error_count": "errorDeviceCount",
+    "conflict_count": "conflictDeviceCount",
+    "not_applicable_count": "notApplicableDeviceCount",
+}
+SUMMARY_KEYS: tuple[str, ...] = (
+    *_SUMMARY_FIELDS.values(),
+    "configManagerCount",
+    "remediatedDeviceCount",
+)
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def compliance_snapshot_record(
+    *,
+    run: OperationRun | None,
+    environment: ManagedEnvironment,
+    summary: Mapping[str, Any],
+    by_state: Mapping[str, int],
+    device_total: int,
+    now: dt.datetime | None = None,
+) -> ComplianceSnapshot:
+    """Store one compliance snapshot (worker only; audited with actor None)."""
+    clean_summary = {key: _count(summary.get(key)) for key in SUMMARY_KEYS}
+    snapshot = ComplianceSnapshot(
+        workspace_id=environment.workspace_id,
+        environment=environment,
+        captured_at=now or timezone.now(),
+        device_total=_count(device_total),
+        summary=clean_summary,
+        by_state={str(k)[:64]: _count(v) for k, v in by_state.items()},
+        operation_run=run,
+        **{name: clean_summary[key] for name, key in _SUMMARY_FIELDS.items()},
+    )
+    with transaction.atomic():
+        snapshot.full_clean(exclude=["operation_run"])
+        snapshot.save(force_insert=True)
+        audit_record(
+            actor=None,
+            action=AuditAction.COMPLIANCE_SNAPSHOT_RECORDED,
+            workspace=environment.workspace,
+            environment=environment,
+            target=snapshot,
+            metadata={
+                "run_id": run.pk if run else None,
+                "device_total": snapshot.device_total,
+                "compliant": snapshot.compliant_count,
+                "noncompliant": snapshot.noncompliant_count,
+            },
+        )
+    return snapshot
+
+
+# --------------------------------------------------------------------------------------------
+# Start actions (console)
+
+
+def _require_enabled_default_connection(environment: ManagedEnvironment) -> Any:
+    from tenantpilot.providers.selectors import connection_for_operations
+
+    connection = connection_for_operations(environment)
+    if connection is None:
+        raise Conflict("This environment has no provider connection. Add one first.")
+    if not connection.is_enabled:
+        raise Conflict("The environment's default connection is disabled. Enable it first.")
+    return connection
+
+
+def inventory_sync_start(*, actor: Any, environment: ManagedEnvironment) -> StartResult:
+    """Enqueue an inventory sync of ``environment`` (dedupes to an active sync; ``ScopeBusy`` otherwise)."""
+    authorize(actor, policies.RUN_PROVIDER_OPERATIONS, environment)
+    connection = _require_enabled_default_connection(environment)
+    return operation_start(
+        actor=actor, operation_type=OperationType.INVENTORY_SYNC, environment=environment, connection=connection
+    )
+
+
+def compliance_snapshot_start(*, actor: Any, environment: ManagedEnvironment) -> StartResult:
+    """Enqueue a compliance snapshot of ``environment``."""
+    authorize(actor, policies.RUN_PROVIDER_OPERATIONS, environment)
+    connection = _require_enabled_default_connection(environment)
+    return operation_start(
+        actor=actor, operation_type=OperationType.COMPLIANCE_SNAPSHOT, environment=environment, connection=connection
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Schedules
+
+
+def next_run_after(frequency: str, moment: dt.datetime) -> dt.datetime | None:
+    """When a schedule of ``frequency`` runs next after ``moment`` (None when off)."""
+    step = _FREQUENCY_STEP.get(ScheduleFrequency(frequency))
+    return moment + step if step is not None else None
+
+
+def schedule_update(
+    *,
+    actor: Any,
+    environment: ManagedEnvironment,
+    operation_type: str,
+    frequency: str,
+    now: dt.datetime | None = None,
+) -> Schedule:
+    """Set how often ``operation_type`` runs by itself in ``environment`` (audited).
+
+    Turning a schedule on (or changing its frequency) makes it due at once on the next tick;
+    turning it off clears ``next_run_at``.
+    """
+    if operation_type not in [o.value for o in SCHEDULABLE_OPERATIONS]:
+        raise ValidationFailed("This operation cannot be scheduled.", field="operation_type")
+    if frequency not in ScheduleFrequency.values:
+        raise ValidationFailed("Choose off, hourly or daily.", field="frequency")
+    authorize(actor, policies.MANAGE_SCHEDULES, environment)
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = (
+            Schedule.objects.select_for_update().filter(environment=environment, operation_type=operation_type).first()
+        )
+        if schedule is None:
+            schedule = Schedule(
+                workspace_id=environment.workspace_id, environment=environment, operation_type=operation_type
+            )
+        before = schedule.frequency if schedule.pk else ScheduleFrequency.OFF
+        if schedule.pk and before == frequency:
+            return schedule
+        schedule.frequency = frequency
+        schedule.next_run_at = None if frequency == ScheduleFrequency.OFF else now
+        schedule.full_clean(exclude=["last_run"])
+        schedule.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.SCHEDULE_UPDATED,
+            workspace=environment.workspace,
+            environment=environment,
+            target=schedule,
+            metadata={"operation_type": operation_type, "from": str(before), "to": frequency},
+        )
+    return schedule
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What one scheduler tick did with one due schedule."""
+
+    schedule_id: int
+    operation_type: str
+    result: str
+    run_id: int | None
+
+
+def schedules_run_due(*, now: dt.datetime | None = None, limit: int = 500) -> list[TickResult]:
+    """Start every due schedule as a system run (no initiator, so no notification).
+
+    Each due schedule is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; plain
+    locking elsewhere), so concurrent tickers never start the same schedule twice. A busy scope
+    skips (``scope_busy_skipped``, audited) and a missing/disabled connection skips
+    (``no_connection``); either way ``next_run_at`` moves on by one period from now, so a skipped
+    schedule does not fire again on every tick.
+    """
+    now = now or timezone.now()
+    results: list[TickResult] = []
+    due_ids = list(Schedule.objects.due(now).order_by("next_run_at", "pk").values_list("pk", flat=True)[:limit])
+    for schedule_id in due_ids:
+        outcome = _run_one_schedule(schedule_id, now)
+        if outcome is not None:
+            results.append(outcome)
+    return results
+
+
+def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
+    from tenantpilot.providers.selectors import connection_for_operations
+
+    with transaction.atomic():
+        schedule = (
+            Schedule.objects.select_for_update(skip_locked=True)
+            .select_related("environment__workspace")
+            .filter(pk=schedule_id)
+            .first()
+        )
+        if schedule is None or schedule.frequency == ScheduleFrequency.OFF:
+            return None
+        if schedule.next_run_at is None or schedule.next_run_at > now:
+            return None  # another ticker handled it meanwhile
+        environment = schedule.environment
+        run: OperationRun | None = None
+        connection = connection_for_operations(environment)
+        if environment.is_archived:
+            result = ScheduleResult.ENVIRONMENT_ARCHIVED
+        elif connection is None or not connection.is_enabled:
+            result = ScheduleResult.NO_CONNECTION
+        else:
+            try:
+                started = operation_start(
+                    actor=None,
+                    operation_type=schedule.operation_type,
+                    environment=environment,
+                    connection=connection,
+                    context={"scheduled": True, "schedule_id": schedule.pk},
+                )
+            except ScopeBusy as busy:
+                result = ScheduleResult.SCOPE_BUSY_SKIPPED
+                run = busy.active_run
+            else:
+                run = started.run
+                result = ScheduleResult.DEDUPED if started.deduped else ScheduleResult.STARTED
+        if result not in (ScheduleResult.STARTED, ScheduleResult.DEDUPED):
+            audit_record(
+                actor=None,
+                action=AuditAction.SCHEDULE_SKIPPED,
+                workspace=environment.workspace,
+                environment=environment,
+                target=schedule,
+                metadata={
+                    "operation_type": schedule.operation_type,
+                    "reason": result.value,
+                    "active_run_id": run.pk if run is not None else None,
+                },
+            )
+        schedule.last_run_at = now
+        schedule.last_result = result.value
+        if result in (ScheduleResult.STARTED, ScheduleResult.DEDUPED):
+            schedule.last_run = run
+        schedule.next_run_at = next_run_after(schedule.frequency, now)
+        schedule.save(update_fields=["last_run_at", "last_result", "last_run", "next_run_at", "updated_at"])
+    return TickResult(schedule.pk, schedule.operation_type, result.value, run.pk if run is not None else None)
+
+
+def policy_type_label(value: str) -> str:
+    try:
+        return str(PolicyType(value).label)
+    except ValueError:
+        return value

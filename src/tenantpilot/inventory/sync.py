@@ -1,0 +1,132 @@
+"""An inventory sync of one environment: Graph readers on threads, database writes on this one.
+
+One producer thread per policy type streams pages (:func:`.fetch.fetch_policy_type`) into a
+bounded queue; sub-resource ``$batch`` chunks run on a small shared pool; the calling thread
+writes each page as it arrives (:func:`.services.inventory_apply_page`), so memory holds at
+most ``QUEUE_PAGES`` pages whatever the tenant's size. Every request is paced within the
+tenant's throttle budget (:mod:`.pacing`).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tenantpilot.operations.models import OperationRun
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from .choices import POLICY_TYPE_SPECS, PolicyTypeSpec
+from .fetch import FetchedPage, GraphReader, TypeOutcome, fetch_policy_type
+from .pacing import ThrottleBudget
+from .services import SyncSummary, inventory_apply_page, inventory_finish_sync
+
+logger = logging.getLogger("tenantpilot.inventory.sync")
+
+QUEUE_PAGES = 8
+SUB_RESOURCE_CONCURRENCY = 4
+
+
+@dataclass
+class SyncReport:
+    """The result of :func:`sync_inventory`: the summary written, and each type's outcome."""
+
+    summary: SyncSummary
+    outcomes: dict[str, TypeOutcome]
+
+
+_DONE = object()
+
+
+class _Aborted(Exception):
+    """Internal: the writer failed, so the readers stop."""
+
+
+def sync_inventory(
+    *,
+    client: GraphReader,
+    run: OperationRun,
+    environment: ManagedEnvironment,
+    specs: Sequence[PolicyTypeSpec] | None = None,
+    budget: ThrottleBudget | None = None,
+    on_page: Callable[[], None] | None = None,
+) -> SyncReport:
+    """Read every policy type of ``specs`` (default: all) and write what was read.
+
+    Never raises a Graph error: a type that failed is reported in the outcome and its items are
+    left as they were; only completely listed types mark missing items gone.
+    """
+    specs = list(specs if specs is not None else POLICY_TYPE_SPECS.values())
+    budget = budget or ThrottleBudget()
+    pages: queue.Queue[object] = queue.Queue(maxsize=QUEUE_PAGES)
+    summary = SyncSummary()
+    outcomes: dict[str, TypeOutcome] = {}
+
+    stop = threading.Event()
+
+    def emit(page: FetchedPage) -> None:
+        while True:
+            if stop.is_set():
+                raise _Aborted
+            try:
+                pages.put(page, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def produce(spec: PolicyTypeSpec, sub_pool: ThreadPoolExecutor) -> None:
+        outcome = TypeOutcome(spec.policy_type.value, ok=False)
+        try:
+            outcome = fetch_policy_type(client, spec, budget, emit, sub_executor=sub_pool)
+        except _Aborted:
+            pass
+        finally:
+            pages.put((_DONE, outcome))  # the writer drains the queue, even after a failure
+
+    with (
+        ThreadPoolExecutor(max_workers=SUB_RESOURCE_CONCURRENCY, thread_name_prefix="inv-batch") as sub_pool,
+        ThreadPoolExecutor(max_workers=max(1, len(specs)), thread_name_prefix="inv-type") as type_pool,
+    ):
+        futures = [type_pool.submit(produce, spec, sub_pool) for spec in specs]
+        remaining = len(specs)
+        failure: BaseException | None = None
+        while remaining:
+            message = pages.get()
+            if isinstance(message, FetchedPage):
+                if failure is not None:
+                    continue  # draining after a write failure
+                try:
+                    counts = inventory_apply_page(
+                        run=run, environment=environment, policy_type=message.policy_type, items=message.items
+                    )
+                except BaseException as exc:  # noqa: BLE001 - stop the readers, drain, then re-raise
+                    failure = exc
+                    stop.set()
+                    continue
+                summary.counts.add(counts)
+                del message
+                if on_page is not None:
+                    on_page()
+            else:
+                assert isinstance(message, tuple) and message[0] is _DONE
+                finished: TypeOutcome = message[1]
+                outcomes[finished.policy_type] = finished
+                remaining -= 1
+        if failure is not None:
+            raise failure
+        for future in futures:
+            future.result()  # re-raise a producer's unexpected error (a bug, not a Graph failure)
+
+    for spec in specs:
+        outcome = outcomes[spec.policy_type.value]
+        if outcome.ok:
+            summary.completed_types.append(outcome.policy_type)
+        else:
+            code = outcome.error.reason_code.value if outcome.error is not None else "unknown_error"
+            summary.failed_types[outcome.policy_type] = code
+            logger.warning("inventory sync run=%s type=%s failed reason=%s", run.pk, outcome.policy_type, code)
+    inventory_finish_sync(run=run, environment=environment, summary=summary)
+    return SyncReport(summary=summary, outcomes=outcomes)
