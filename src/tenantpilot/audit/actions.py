@@ -32,3 +32,6 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_SNAPSHOT_RECORDED = "compliance.snapshot_recorded", "Compliance snapshot recorded"
     SCHEDULE_UPDATED = "schedule.updated", "Schedule updated"
     SCHEDULE_SKIPPED = "schedule.skipped", "Scheduled run skipped"
+    RESOURCE_BINDING_CREATED = "resource_binding.created", "Provider resource binding created"
+    RESOURCE_BINDING_SUPERSEDED = "resource_binding.superseded", "Provider resource binding superseded"
+    RESOURCE_BINDING_REVOKED = "resource_binding.revoked", "Provider resource binding revoked"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import audit, connections, environments, inventory, members, operations, workspaces
+from .views import audit, bindings, connections, environments, inventory, members, operations, workspaces
 
 app_name = "console"
 
@@ -80,6 +80,23 @@ workspace_patterns = [
     path("notifications/", operations.notification_list, name="notifications"),
     path("notifications/read-all/", operations.notification_read_all, name="notification-read-all"),
     path("notifications/<int:notification_id>/read/", operations.notification_read, name="notification-read"),
+    path("environments/<int:environment_id>/bindings/", bindings.binding_list_view, name="bindings"),
+    path("environments/<int:environment_id>/bindings/new/", bindings.binding_create, name="binding-create"),
+    path(
+        "environments/<int:environment_id>/bindings/<int:binding_id>/",
+        bindings.binding_detail,
+        name="binding-detail",
+    ),
+    path(
+        "environments/<int:environment_id>/bindings/<int:binding_id>/supersede/",
+        bindings.binding_supersede,
+        name="binding-supersede",
+    ),
+    path(
+        "environments/<int:environment_id>/bindings/<int:binding_id>/revoke/",
+        bindings.binding_revoke,
+        name="binding-revoke",
+    ),
 ]
 
 urlpatterns = [

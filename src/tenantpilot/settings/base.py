@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "tenantpilot.providers",
     "tenantpilot.operations",
     "tenantpilot.inventory",
+    "tenantpilot.resources",
+    "tenantpilot.baselines",
     "tenantpilot.console",
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BaselinesConfig(AppConfig):
+    name = "tenantpilot.baselines"
+    label = "baselines"
+    verbose_name = "Baselines"

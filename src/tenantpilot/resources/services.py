@@ -1,0 +1,824 @@
+"""Writes of provider resource bindings: authorized, validated, written and audited in one transaction.
+
+Operator decisions (``actor`` is a user; every one needs ``baselines.manage`` on the environment):
+
+- :func:`binding_create_manual` — bind a subject to the provider resource the operator picked.
+- :func:`binding_create_exclusion` — the subject is not governed here.
+- :func:`binding_create_accepted_limitation` — a known gap the operator accepts.
+- :func:`binding_mark_unsupported_coverage` / :func:`binding_mark_missing_expected`.
+- :func:`binding_supersede` — end the active row as ``superseded`` and create its successor.
+- :func:`binding_revoke` — end the active row as ``revoked``.
+
+System decisions (``actor=None``; a later baseline compare calls these):
+
+- :func:`binding_record_exact_identity` — the resource *is* the subject (same exact identity).
+- :func:`binding_record_canonical` — a provider built-in/default or virtual target, keyed by its
+  tenant-independent discriminator. Both are idempotent and stay traceable to their source.
+
+Rules every write keeps: the operator note is required for manual binding, exclusion and
+accepted limitation (and for any operator-recorded unsupported/missing mark, supersede and
+revoke) and holds at most :data:`NOTE_MAX_LENGTH` characters; a provider connection and every
+source reference must belong to the binding's workspace and environment (a baseline snapshot:
+its profile must be assigned to the environment); at most one active binding per (workspace,
+environment, provider, canonical subject key) — checked here inside the transaction and
+enforced by the database's partial unique index. Every refusal is a ``ValidationFailed`` naming
+the field, and nothing is written. Audit metadata holds ids, keys, modes and sources only; the
+note goes in as ``note`` and :func:`tenantpilot.audit.redaction.redact` stores it as sha256 +
+length. The note text itself lives only on the binding row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.services import actor_label_for, audit_record
+from tenantpilot.authz.authority import authorize
+from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from . import policies
+from .choices import BindingStatus, ResolutionMode, SubjectClass
+from .descriptors import ProviderResourceDescriptor
+from .keys import CanonicalSubjectKey, KeyKind
+from .models import CANONICAL_KEY_MAX_LENGTH, NOTE_MAX_LENGTH, NOTE_REQUIRED_MODES, ProviderResourceBinding
+
+#: The governance domain a subject belongs to when the caller names none.
+DEFAULT_SUBJECT_DOMAIN = "baseline"
+
+AUTOMATIC_MODES = frozenset(
+    {ResolutionMode.EXACT_PROVIDER_IDENTITY, ResolutionMode.CANONICAL_BUILTIN, ResolutionMode.CANONICAL_VIRTUAL_TARGET}
+)
+# Modes only an operator may record (the database also demands their note).
+OPERATOR_ONLY_MODES = frozenset(ResolutionMode(m) for m in NOTE_REQUIRED_MODES)
+# Modes that need a provider resource (descriptor).
+RESOURCE_REQUIRED_MODES = AUTOMATIC_MODES | {ResolutionMode.MANUAL_BINDING}
+
+#: The reason code a row gets when the caller gives none.
+DEFAULT_REASONS: dict[ResolutionMode, str] = {
+    ResolutionMode.EXACT_PROVIDER_IDENTITY: "exact_provider_id",
+    ResolutionMode.CANONICAL_BUILTIN: "provider_builtin",
+    ResolutionMode.CANONICAL_VIRTUAL_TARGET: "provider_virtual_target",
+    ResolutionMode.MANUAL_BINDING: "operator_decision",
+    ResolutionMode.EXCLUDED_NON_GOVERNED: "operator_decision",
+    ResolutionMode.ACCEPTED_LIMITATION: "operator_decision",
+    ResolutionMode.UNSUPPORTED_COVERAGE: "operator_decision",
+    ResolutionMode.MISSING_EXPECTED: "operator_decision",
+}
+
+_SLUG = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
+_BUILTIN_CLASSES = frozenset({SubjectClass.PROVIDER_BUILTIN, SubjectClass.PROVIDER_DEFAULT})
+_SOURCE_FIELDS = (
+    "source_operation_run_id",
+    "source_baseline_snapshot_id",
+    "source_inventory_item_id",
+    "source_policy_version_id",
+)
+_DESCRIPTOR_SOURCE_FIELDS = ("source_operation_run_id", "source_inventory_item_id", "source_policy_version_id")
+
+
+class DuplicateActiveBinding(ValidationFailed):
+    """An active binding already exists for this (workspace, environment, provider, canonical key)."""
+
+    def __init__(self, existing_id: int | None = None) -> None:
+        which = f" (binding #{existing_id})" if existing_id else ""
+        super().__init__(
+            f"This subject already has an active binding{which}. Supersede or revoke it instead of adding another.",
+            field="canonical_subject_key",
+        )
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True)
+class _Subject:
+    provider_key: str
+    key: CanonicalSubjectKey
+    subject_class: SubjectClass
+    subject_type: str
+    subject_domain: str
+    legacy_subject_key: str
+
+
+# -- validation helpers -------------------------------------------------------------------------
+
+
+def clean_note(note: object, *, required: bool, field: str = "operator_note") -> str:
+    """The trimmed note; ``ValidationFailed`` naming ``field`` when missing (if required) or too long."""
+    if note is None:
+        note = ""
+    if not isinstance(note, str):
+        raise ValidationFailed("The operator note must be text.", field=field)
+    text = note.strip()
+    if required and not text:
+        raise ValidationFailed("Enter an operator note explaining this decision; it is required.", field=field)
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(
+            f"The operator note is limited to {NOTE_MAX_LENGTH} characters ({len(text)} entered).", field=field
+        )
+    if "\x00" in text:
+        raise ValidationFailed("The operator note contains a NUL character.", field=field)
+    return text
+
+
+def _mode(value: object) -> ResolutionMode:
+    try:
+        return ResolutionMode(str(value))
+    except ValueError:
+        allowed = ", ".join(ResolutionMode.values())
+        raise ValidationFailed(
+            f"Unknown resolution mode {value!r}; use one of: {allowed}.", field="resolution_mode"
+        ) from None
+
+
+def _subject_class(value: object) -> SubjectClass:
+    try:
+        return SubjectClass(str(value))
+    except ValueError:
+        allowed = ", ".join(SubjectClass.values())
+        raise ValidationFailed(
+            f"Unknown subject class {value!r}; use one of: {allowed}.", field="subject_class"
+        ) from None
+
+
+def _slug(value: object, field: str, default: str) -> str:
+    text = default if value in (None, "") else value
+    if not isinstance(text, str) or not _SLUG.fullmatch(text):
+        raise ValidationFailed(
+            f"{field.replace('_', ' ').capitalize()} must be a short lower-case code ([a-z][a-z0-9_.:-], up to 64).",
+            field=field,
+        )
+    return text
+
+
+def _check_class_matches_key(subject_class: SubjectClass, key: CanonicalSubjectKey) -> None:
+    if key.kind is KeyKind.BUILTIN:
+        ok = subject_class in _BUILTIN_CLASSES
+    elif key.kind is KeyKind.VIRTUAL_TARGET:
+        ok = subject_class is SubjectClass.VIRTUAL_ASSIGNMENT_TARGET
+    else:
+        ok = subject_class not in _BUILTIN_CLASSES and subject_class is not SubjectClass.VIRTUAL_ASSIGNMENT_TARGET
+    if not ok:
+        raise ValidationFailed(
+            f"Subject class {subject_class.value} does not fit a {key.kind.value} subject key.", field="subject_class"
+        )
+
+
+def _subject(
+    *,
+    descriptor: ProviderResourceDescriptor | None,
+    canonical_subject_key: object,
+    subject_class: object,
+    subject_type: object,
+    subject_domain: object,
+    legacy_subject_key: object,
+) -> _Subject:
+    if canonical_subject_key not in (None, ""):
+        if not isinstance(canonical_subject_key, str):
+            raise ValidationFailed("The canonical subject key must be text.", field="canonical_subject_key")
+        if len(canonical_subject_key) > CANONICAL_KEY_MAX_LENGTH:
+            raise ValidationFailed(
+                f"The canonical subject key is limited to {CANONICAL_KEY_MAX_LENGTH} characters.",
+                field="canonical_subject_key",
+            )
+        try:
+            key = CanonicalSubjectKey.parse(canonical_subject_key)
+        except ValueError as exc:
+            raise ValidationFailed(f"Not a canonical subject key: {exc}", field="canonical_subject_key") from None
+    elif descriptor is not None:
+        key = descriptor.canonical_key
+    else:
+        raise ValidationFailed(
+            "Name the subject: a provider resource or a canonical subject key.", field="canonical_subject_key"
+        )
+    if len(str(key)) > CANONICAL_KEY_MAX_LENGTH:
+        raise ValidationFailed(
+            f"The canonical subject key is limited to {CANONICAL_KEY_MAX_LENGTH} characters.",
+            field="canonical_subject_key",
+        )
+    if descriptor is not None and descriptor.provider_key != key.provider_key:
+        raise ValidationFailed(
+            f"The provider resource belongs to provider {descriptor.provider_key!r}, the subject to {key.provider_key!r}.",
+            field="descriptor",
+        )
+    if subject_class in (None, ""):
+        if descriptor is None:
+            raise ValidationFailed("Choose the subject class.", field="subject_class")
+        klass = descriptor.subject_class
+    else:
+        klass = _subject_class(subject_class)
+    _check_class_matches_key(klass, key)
+    if subject_type in (None, ""):
+        subject_type = descriptor.resource_type if descriptor is not None else key.resource_type
+    if not isinstance(subject_type, str) or not subject_type.strip() or len(subject_type.strip()) > 128:
+        raise ValidationFailed("Enter the subject type (up to 128 characters).", field="subject_type")
+    legacy = "" if legacy_subject_key is None else legacy_subject_key
+    if not isinstance(legacy, str) or len(legacy.strip()) > 512:
+        raise ValidationFailed("The legacy subject key is limited to 512 characters.", field="legacy_subject_key")
+    return _Subject(
+        provider_key=key.provider_key,
+        key=key,
+        subject_class=klass,
+        subject_type=subject_type.strip(),
+        subject_domain=_slug(subject_domain, "subject_domain", DEFAULT_SUBJECT_DOMAIN),
+        legacy_subject_key=legacy.strip(),
+    )
+
+
+def _check_descriptor_for_mode(
+    mode: ResolutionMode, descriptor: ProviderResourceDescriptor | None, key: CanonicalSubjectKey
+) -> None:
+    if descriptor is not None and not isinstance(descriptor, ProviderResourceDescriptor):
+        raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+    if mode in RESOURCE_REQUIRED_MODES and descriptor is None:
+        raise ValidationFailed(
+            f"A {mode.label.lower()} binding needs the provider resource it binds to.", field="descriptor"
+        )
+    if descriptor is None or mode not in AUTOMATIC_MODES:
+        return
+    identity = descriptor.identity
+    if mode is ResolutionMode.CANONICAL_BUILTIN and not identity.is_builtin:
+        raise ValidationFailed(
+            "A canonical built-in binding needs a provider built-in or default resource.", field="descriptor"
+        )
+    if mode is ResolutionMode.CANONICAL_VIRTUAL_TARGET and not identity.is_virtual:
+        raise ValidationFailed(
+            "A canonical virtual-target binding needs a virtual assignment target.", field="descriptor"
+        )
+    if mode is ResolutionMode.EXACT_PROVIDER_IDENTITY and identity.is_provider_canonical:
+        raise ValidationFailed(
+            "Built-in and virtual resources are bound canonically, not by exact provider identity.", field="descriptor"
+        )
+    if descriptor.canonical_key != key:
+        raise ValidationFailed(
+            "An automatic binding binds a resource to its own canonical key; the subject key differs.",
+            field="canonical_subject_key",
+        )
+
+
+def _merge_sources(descriptor: ProviderResourceDescriptor | None, given: dict[str, Any]) -> dict[str, int | None]:
+    sources: dict[str, int | None] = {}
+    for name in _SOURCE_FIELDS:
+        value = given.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValidationFailed("A source reference is a positive row id.", field=name)
+        from_descriptor = getattr(descriptor, name, None) if name in _DESCRIPTOR_SOURCE_FIELDS else None
+        if value is not None and from_descriptor is not None and value != from_descriptor:
+            raise ValidationFailed("The source reference differs from the one the provider resource names.", field=name)
+        sources[name] = value if value is not None else from_descriptor
+    return sources
+
+
+def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | None]) -> None:
+    """Each named source must belong to the binding's workspace and environment (missing looks the same)."""
+    from tenantpilot.baselines.models import snapshot_applies_to_environment
+    from tenantpilot.inventory.models import InventoryItem, PolicyVersion
+    from tenantpilot.operations.models import OperationRun
+
+    scope = {"workspace_id": environment.workspace_id, "environment_id": environment.pk}
+    run_id = sources["source_operation_run_id"]
+    if run_id is not None and not OperationRun.objects.filter(pk=run_id, **scope).exists():
+        raise ValidationFailed(
+            "The source operation run does not belong to this environment.", field="source_operation_run_id"
+        )
+    item_id = sources["source_inventory_item_id"]
+    if item_id is not None and not InventoryItem.objects.filter(pk=item_id, **scope).exists():
+        raise ValidationFailed(
+            "The source inventory item does not belong to this environment.", field="source_inventory_item_id"
+        )
+    version_id = sources["source_policy_version_id"]
+    if version_id is not None:
+        version_item = PolicyVersion.objects.filter(pk=version_id, **scope).values_list("item_id", flat=True).first()
+        if version_item is None:
+            raise ValidationFailed(
+                "The source policy version does not belong to this environment.", field="source_policy_version_id"
+            )
+        if item_id is not None and version_item != item_id:
+            raise ValidationFailed(
+                "The source policy version is a version of another inventory item.", field="source_policy_version_id"
+            )
+    snapshot_id = sources["source_baseline_snapshot_id"]
+    if snapshot_id is not None and not snapshot_applies_to_environment(
+        snapshot_id=snapshot_id, workspace_id=environment.workspace_id, environment_id=environment.pk
+    ):
+        raise ValidationFailed(
+            "The source baseline snapshot is not of a baseline profile assigned to this environment.",
+            field="source_baseline_snapshot_id",
+        )
+
+
+def _check_connection(environment: ManagedEnvironment, connection_id: object, provider_key: str) -> int | None:
+    from tenantpilot.providers.models import ProviderConnection
+
+    if connection_id in (None, ""):
+        return None
+    if isinstance(connection_id, bool) or not isinstance(connection_id, int):
+        raise ValidationFailed("Choose a provider connection of this environment.", field="provider_connection")
+    row = (
+        ProviderConnection.objects.filter(
+            pk=connection_id, workspace_id=environment.workspace_id, environment=environment
+        )
+        .values_list("provider_key", flat=True)
+        .first()
+    )
+    if row is None:
+        raise ValidationFailed(
+            "The provider connection does not belong to this environment.", field="provider_connection"
+        )
+    if row != provider_key:
+        raise ValidationFailed(
+            f"The provider connection is for provider {row!r}, the binding for {provider_key!r}.",
+            field="provider_connection",
+        )
+    return connection_id
+
+
+def _resource_columns(descriptor: ProviderResourceDescriptor | None) -> dict[str, Any]:
+    if descriptor is None:
+        return {
+            "provider_resource_type": "",
+            "provider_resource_id": "",
+            "provider_resource_external_id": "",
+            "provider_resource_discriminator": "",
+            "provider_resource_fingerprint": "",
+            "provider_resource_label": "",
+            "support_level": "",
+            "resource_descriptor": None,
+        }
+    identity = descriptor.identity
+    return {
+        "provider_resource_type": identity.resource_type[:128],
+        "provider_resource_id": identity.provider_resource_id or "",
+        "provider_resource_external_id": identity.external_id or "",
+        "provider_resource_discriminator": identity.discriminator or "",
+        "provider_resource_fingerprint": identity.fingerprint or "",
+        "provider_resource_label": (descriptor.display_label or "")[:400],
+        "support_level": descriptor.support_level.value,
+        "resource_descriptor": descriptor.to_dict(),
+    }
+
+
+_RESOURCE_COLUMNS = tuple(_resource_columns(None))
+
+
+def _descriptor_of(row: ProviderResourceBinding) -> ProviderResourceDescriptor | None:
+    if not row.resource_descriptor:
+        return None
+    return ProviderResourceDescriptor.from_dict(row.resource_descriptor)
+
+
+def _audit_metadata(row: ProviderResourceBinding, *, note: str, automatic: bool, **extra: Any) -> dict[str, Any]:
+    return {
+        "binding_id": row.pk,
+        "provider_key": row.provider_key,
+        "provider_connection_id": row.provider_connection_id,
+        "canonical_subject_key": row.canonical_subject_key,
+        "subject_domain": row.subject_domain,
+        "subject_class": row.subject_class,
+        "subject_type": row.subject_type,
+        "resolution_mode": row.resolution_mode,
+        "resolution_reason": row.resolution_reason,
+        "binding_status": row.binding_status,
+        "provider_resource_type": row.provider_resource_type or None,
+        "provider_resource_id": row.provider_resource_id or None,
+        "source_operation_run_id": row.source_operation_run_id,
+        "source_baseline_snapshot_id": row.source_baseline_snapshot_id,
+        "source_inventory_item_id": row.source_inventory_item_id,
+        "source_policy_version_id": row.source_policy_version_id,
+        "automatic": automatic,
+        # ``redact`` stores this only as {"sha256": …, "length": …}.
+        "note": note,
+        **extra,
+    }
+
+
+def _full_clean(row: ProviderResourceBinding) -> None:
+    try:
+        row.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        raise ValidationFailed.from_django(exc) from None
+
+
+def _active_for(environment_id: int, workspace_id: int, provider_key: str, key: str) -> ProviderResourceBinding | None:
+    return (
+        ProviderResourceBinding.objects.filter(
+            workspace_id=workspace_id,
+            environment_id=environment_id,
+            provider_key=provider_key,
+            canonical_subject_key=key,
+            binding_status=BindingStatus.ACTIVE,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+# -- the one write path ----------------------------------------------------------------------------
+
+
+def _prepare(
+    *,
+    actor: Any,
+    environment: ManagedEnvironment,
+    mode: ResolutionMode,
+    descriptor: ProviderResourceDescriptor | None,
+    note: object,
+    subject: _Subject,
+    provider_connection_id: object,
+    resolution_reason: object,
+    sources_given: dict[str, Any],
+) -> ProviderResourceBinding:
+    """Validate everything about a new row and return it unsaved (no writes, no authorization)."""
+    _check_descriptor_for_mode(mode, descriptor, subject.key)
+    note_required = mode in OPERATOR_ONLY_MODES or actor is not None
+    text = clean_note(note, required=note_required)
+    sources = _merge_sources(descriptor, sources_given)
+    if actor is None and not text and not any(v is not None for v in sources.values()):
+        raise ValidationFailed(
+            "A binding recorded by the system must name its source (operation run, baseline snapshot, "
+            "inventory item or policy version).",
+            field="source_operation_run_id",
+        )
+    _check_sources(environment, sources)
+    connection_id = _check_connection(environment, provider_connection_id, subject.provider_key)
+    now = timezone.now()
+    row = ProviderResourceBinding(
+        workspace_id=environment.workspace_id,
+        environment=environment,
+        provider_key=subject.provider_key,
+        provider_connection_id=connection_id,
+        subject_domain=subject.subject_domain,
+        subject_class=subject.subject_class.value,
+        subject_type=subject.subject_type,
+        legacy_subject_key=subject.legacy_subject_key,
+        canonical_subject_key=str(subject.key),
+        binding_status=BindingStatus.ACTIVE.value,
+        resolution_mode=mode.value,
+        resolution_reason=_slug(resolution_reason, "resolution_reason", DEFAULT_REASONS[mode]),
+        operator_note=text,
+        decided_by=actor if getattr(actor, "is_authenticated", False) else None,
+        decided_by_label=actor_label_for(actor),
+        decided_at=now,
+        **sources,
+        **_resource_columns(descriptor),
+    )
+    _full_clean(row)
+    return row
+
+
+def _insert(row: ProviderResourceBinding) -> ProviderResourceBinding:
+    """Insert ``row`` inside the caller's transaction, refusing a second active row for the key.
+
+    The check here gives the friendly error; the partial unique index settles races (the loser's
+    ``IntegrityError`` becomes the same error, raised after its transaction rolled back).
+    """
+    existing = _active_for(row.environment_id, row.workspace_id, row.provider_key, row.canonical_subject_key)
+    if existing is not None:
+        raise DuplicateActiveBinding(existing.pk)
+    row.save(force_insert=True)
+    return row
+
+
+def _is_duplicate_race(row: ProviderResourceBinding) -> bool:
+    return _active_for(row.environment_id, row.workspace_id, row.provider_key, row.canonical_subject_key) is not None
+
+
+def binding_create(
+    *,
+    actor: Any,
+    environment: ManagedEnvironment,
+    resolution_mode: str,
+    descriptor: ProviderResourceDescriptor | None = None,
+    note: str | None = "",
+    canonical_subject_key: str | None = None,
+    subject_class: str | None = None,
+    subject_type: str | None = None,
+    subject_domain: str | None = None,
+    legacy_subject_key: str | None = "",
+    provider_connection_id: int | None = None,
+    resolution_reason: str | None = None,
+    source_operation_run_id: int | None = None,
+    source_baseline_snapshot_id: int | None = None,
+    source_inventory_item_id: int | None = None,
+    source_policy_version_id: int | None = None,
+) -> ProviderResourceBinding:
+    """Create one active binding in ``environment`` (the generic entry point; see the module docstring).
+
+    ``actor=None`` means system code: allowed only for automatic modes and for unsupported/missing
+    marks, and then the row must name a source (or carry a note). The subject defaults to the
+    descriptor's own canonical key, class and resource type.
+    """
+    mode = _mode(resolution_mode)
+    if actor is None:
+        if mode in OPERATOR_ONLY_MODES:
+            raise ValueError(f"a {mode.value} binding is an operator decision and needs an actor")
+    else:
+        authorize(actor, policies.MANAGE_BINDINGS, environment)
+    if environment.is_archived:
+        raise Conflict("The environment is archived. Restore it before recording binding decisions.")
+    if descriptor is not None and not isinstance(descriptor, ProviderResourceDescriptor):
+        raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+    subject = _subject(
+        descriptor=descriptor,
+        canonical_subject_key=canonical_subject_key,
+        subject_class=subject_class,
+        subject_type=subject_type,
+        subject_domain=subject_domain,
+        legacy_subject_key=legacy_subject_key,
+    )
+    row = _prepare(
+        actor=actor,
+        environment=environment,
+        mode=mode,
+        descriptor=descriptor,
+        note=note,
+        subject=subject,
+        provider_connection_id=provider_connection_id,
+        resolution_reason=resolution_reason,
+        sources_given={
+            "source_operation_run_id": source_operation_run_id,
+            "source_baseline_snapshot_id": source_baseline_snapshot_id,
+            "source_inventory_item_id": source_inventory_item_id,
+            "source_policy_version_id": source_policy_version_id,
+        },
+    )
+    try:
+        with transaction.atomic():
+            _insert(row)
+            audit_record(
+                actor=actor,
+                action=AuditAction.RESOURCE_BINDING_CREATED,
+                workspace=environment.workspace,
+                environment=environment,
+                target=row,
+                metadata=_audit_metadata(row, note=row.operator_note, automatic=mode in AUTOMATIC_MODES),
+            )
+    except IntegrityError:
+        row.pk = None
+        if _is_duplicate_race(row):
+            raise DuplicateActiveBinding() from None
+        raise
+    return row
+
+
+def binding_create_manual(
+    *, actor: Any, environment: ManagedEnvironment, descriptor: ProviderResourceDescriptor, note: str, **options: Any
+) -> ProviderResourceBinding:
+    """Bind a subject to the provider resource the operator chose (note required).
+
+    ``options`` are :func:`binding_create`'s subject, connection, reason and source arguments;
+    give ``canonical_subject_key`` to bind another subject (e.g. a baseline's) to this resource.
+    """
+    return binding_create(
+        actor=actor,
+        environment=environment,
+        resolution_mode=ResolutionMode.MANUAL_BINDING,
+        descriptor=descriptor,
+        note=note,
+        **options,
+    )
+
+
+def binding_create_exclusion(
+    *, actor: Any, environment: ManagedEnvironment, note: str, **options: Any
+) -> ProviderResourceBinding:
+    """Record that a subject is not governed in this environment (note required)."""
+    return binding_create(
+        actor=actor, environment=environment, resolution_mode=ResolutionMode.EXCLUDED_NON_GOVERNED, note=note, **options
+    )
+
+
+def binding_create_accepted_limitation(
+    *, actor: Any, environment: ManagedEnvironment, note: str, **options: Any
+) -> ProviderResourceBinding:
+    """Record a known limitation the operator accepts for a subject (note required)."""
+    return binding_create(
+        actor=actor, environment=environment, resolution_mode=ResolutionMode.ACCEPTED_LIMITATION, note=note, **options
+    )
+
+
+def binding_mark_unsupported_coverage(
+    *, actor: Any, environment: ManagedEnvironment, note: str | None = "", **options: Any
+) -> ProviderResourceBinding:
+    """Mark a subject as outside TenantPilot's coverage (operators must give a note; the system a source)."""
+    return binding_create(
+        actor=actor, environment=environment, resolution_mode=ResolutionMode.UNSUPPORTED_COVERAGE, note=note, **options
+    )
+
+
+def binding_mark_missing_expected(
+    *, actor: Any, environment: ManagedEnvironment, note: str | None = "", **options: Any
+) -> ProviderResourceBinding:
+    """Mark an expected subject as knowingly missing here (operators must give a note; the system a source)."""
+    return binding_create(
+        actor=actor, environment=environment, resolution_mode=ResolutionMode.MISSING_EXPECTED, note=note, **options
+    )
+
+
+def _record_automatic(
+    mode: ResolutionMode,
+    *,
+    environment: ManagedEnvironment,
+    descriptor: ProviderResourceDescriptor,
+    actor: Any,
+    options: dict[str, Any],
+) -> ProviderResourceBinding:
+    if not isinstance(descriptor, ProviderResourceDescriptor):
+        raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+    if actor is not None:
+        authorize(actor, policies.MANAGE_BINDINGS, environment)
+    existing = _active_for(
+        environment.pk, environment.workspace_id, descriptor.provider_key, str(descriptor.canonical_key)
+    )
+    if (
+        existing is not None
+        and existing.resolution_mode == mode
+        and existing.provider_resource_id == (descriptor.identity.provider_resource_id or "")
+        and existing.provider_resource_discriminator == (descriptor.identity.discriminator or "")
+    ):
+        return existing  # idempotent: the same decision is already in force
+    return binding_create(actor=actor, environment=environment, resolution_mode=mode, descriptor=descriptor, **options)
+
+
+def binding_record_exact_identity(
+    *, environment: ManagedEnvironment, descriptor: ProviderResourceDescriptor, actor: Any = None, **options: Any
+) -> ProviderResourceBinding:
+    """Record that the resource is its own subject by exact provider identity (system code; idempotent).
+
+    Returns the active row already in force when it records the same decision; refuses with
+    :class:`DuplicateActiveBinding` when another decision (e.g. an operator's) is in force.
+    """
+    return _record_automatic(
+        ResolutionMode.EXACT_PROVIDER_IDENTITY,
+        environment=environment,
+        descriptor=descriptor,
+        actor=actor,
+        options=options,
+    )
+
+
+def binding_record_canonical(
+    *, environment: ManagedEnvironment, descriptor: ProviderResourceDescriptor, actor: Any = None, **options: Any
+) -> ProviderResourceBinding:
+    """Record a provider built-in/default (``canonical_builtin``) or virtual target (``canonical_virtual_target``).
+
+    The mode follows the descriptor's identity; anything else is refused (``field="descriptor"``).
+    Idempotent like :func:`binding_record_exact_identity`.
+    """
+    if not isinstance(descriptor, ProviderResourceDescriptor):
+        raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+    if descriptor.identity.is_virtual:
+        mode = ResolutionMode.CANONICAL_VIRTUAL_TARGET
+    elif descriptor.identity.is_builtin:
+        mode = ResolutionMode.CANONICAL_BUILTIN
+    else:
+        raise ValidationFailed(
+            "Only provider built-ins, defaults and virtual targets are bound canonically.", field="descriptor"
+        )
+    return _record_automatic(mode, environment=environment, descriptor=descriptor, actor=actor, options=options)
+
+
+# -- lifecycle ----------------------------------------------------------------------------------------
+
+
+_KEEP = object()
+
+
+def binding_supersede(
+    *,
+    actor: Any,
+    binding: ProviderResourceBinding,
+    resolution_mode: str,
+    note: str,
+    descriptor: ProviderResourceDescriptor | object | None = _KEEP,
+    provider_connection_id: int | object | None = _KEEP,
+    resolution_reason: str | None = None,
+    source_operation_run_id: int | None = None,
+    source_baseline_snapshot_id: int | None = None,
+    source_inventory_item_id: int | None = None,
+    source_policy_version_id: int | None = None,
+) -> ProviderResourceBinding:
+    """Replace the active ``binding`` with a new decision for the same subject, atomically.
+
+    The old row becomes ``superseded`` (``ended_at``, ``ended_by``, ``superseded_by``) and the new
+    row is created in the same transaction; if anything fails, neither change is kept. The
+    subject (canonical key, class, type, domain, legacy key) carries over; the resource and the
+    connection carry over unless given (``descriptor=None`` drops the resource). Note required.
+    """
+    authorize(actor, policies.MANAGE_BINDINGS, binding)
+    mode = _mode(resolution_mode)
+    text = clean_note(note, required=True)
+    environment = ManagedEnvironment.objects.select_related("workspace").get(pk=binding.environment_id)
+    if environment.is_archived:
+        raise Conflict("The environment is archived. Restore it before recording binding decisions.")
+    with transaction.atomic():
+        current = ProviderResourceBinding.objects.select_for_update().get(pk=binding.pk)
+        if current.binding_status != BindingStatus.ACTIVE:
+            raise ValidationFailed(
+                f"Only an active binding can be superseded; this one is {current.binding_status}.",
+                field="binding_status",
+            )
+        now = timezone.now()
+        # End the old row first: the partial unique index allows one active row per key.
+        current.binding_status = BindingStatus.SUPERSEDED.value
+        current.ended_at = now
+        current.ended_by = actor if getattr(actor, "is_authenticated", False) else None
+        current.ended_by_label = actor_label_for(actor)
+        current.save(update_fields=["binding_status", "ended_at", "ended_by", "ended_by_label", "updated_at"])
+
+        new_descriptor: ProviderResourceDescriptor | None
+        if descriptor is _KEEP:
+            new_descriptor = _descriptor_of(current)
+        elif descriptor is None or isinstance(descriptor, ProviderResourceDescriptor):
+            new_descriptor = descriptor
+        else:
+            raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+        connection = current.provider_connection_id if provider_connection_id is _KEEP else provider_connection_id
+        subject = _subject(
+            descriptor=new_descriptor,
+            canonical_subject_key=current.canonical_subject_key,
+            subject_class=current.subject_class,
+            subject_type=current.subject_type,
+            subject_domain=current.subject_domain,
+            legacy_subject_key=current.legacy_subject_key,
+        )
+        sources_given = {
+            "source_operation_run_id": source_operation_run_id,
+            "source_baseline_snapshot_id": source_baseline_snapshot_id,
+            "source_inventory_item_id": source_inventory_item_id,
+            "source_policy_version_id": source_policy_version_id,
+        }
+        if descriptor is _KEEP and not any(v is not None for v in sources_given.values()):
+            # Keeping the resource keeps the references that say where it was observed.
+            sources_given["source_inventory_item_id"] = current.source_inventory_item_id
+            sources_given["source_policy_version_id"] = current.source_policy_version_id
+        row = _prepare(
+            actor=actor,
+            environment=environment,
+            mode=mode,
+            descriptor=new_descriptor,
+            note=text,
+            subject=subject,
+            provider_connection_id=connection,
+            resolution_reason=resolution_reason,
+            sources_given=sources_given,
+        )
+        _insert(row)
+        current.superseded_by = row
+        current.save(update_fields=["superseded_by", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.RESOURCE_BINDING_SUPERSEDED,
+            workspace=environment.workspace,
+            environment=environment,
+            target=row,
+            metadata=_audit_metadata(
+                row,
+                note=text,
+                automatic=False,
+                previous_binding_id=current.pk,
+                previous_resolution_mode=current.resolution_mode,
+                previous_provider_resource_id=current.provider_resource_id or None,
+            ),
+        )
+    binding.refresh_from_db()
+    return row
+
+
+def binding_revoke(*, actor: Any, binding: ProviderResourceBinding, note: str) -> ProviderResourceBinding:
+    """End the active ``binding`` as ``revoked`` (note required); the subject then has no active decision."""
+    authorize(actor, policies.MANAGE_BINDINGS, binding)
+    text = clean_note(note, required=True)
+    with transaction.atomic():
+        current = (
+            ProviderResourceBinding.objects.select_for_update()
+            .select_related("environment__workspace")
+            .get(pk=binding.pk)
+        )
+        if current.binding_status != BindingStatus.ACTIVE:
+            raise ValidationFailed(
+                f"Only an active binding can be revoked; this one is {current.binding_status}.", field="binding_status"
+            )
+        current.binding_status = BindingStatus.REVOKED.value
+        current.ended_at = timezone.now()
+        current.ended_by = actor if getattr(actor, "is_authenticated", False) else None
+        current.ended_by_label = actor_label_for(actor)
+        current.end_note = text
+        current.save(
+            update_fields=["binding_status", "ended_at", "ended_by", "ended_by_label", "end_note", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.RESOURCE_BINDING_REVOKED,
+            workspace=current.environment.workspace,
+            environment=current.environment,
+            target=current,
+            metadata=_audit_metadata(current, note=text, automatic=False),
+        )
+    binding.refresh_from_db()
+    return current
