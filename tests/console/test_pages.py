@@ -200,3 +200,40 @@ def test_system_admin_is_for_superusers_only(client, world):
     assert client.get("/system/").status_code == 200
     assert client.get("/system/audit/auditlog/").status_code == 200
     assert client.get("/system/audit/auditlog/add/").status_code == 403
+
+
+def test_environment_page_shows_connection_health_and_recent_runs(client, world):
+    from tenantpilot.operations.choices import OperationType
+    from tenantpilot.operations.services import OperationRunService, operation_start
+    from tenantpilot.providers import services as provider_services
+
+    connection = provider_services.connection_create(
+        actor=world.owner, environment=world.a1, display_name="Reader", entra_tenant_id=world.a1.tenant_id,
+        client_id=str(uuid.uuid4()), auth_type="client_secret", client_secret="s3cret-value",
+    )
+    provider_services.connection_record_health(
+        connection=connection, health="unhealthy", reason_code="auth_secret_expired", message="Secret expired.", permissions={}
+    )
+    run = operation_start(actor=world.owner, operation_type=OperationType.PROVIDER_HEALTH_CHECK, environment=world.a1, connection=connection).run
+    OperationRunService.fail(run.pk, reason_code="auth_secret_expired")
+    client.force_login(world.members[Role.READONLY])
+    page = client.get(url("console:environment-detail", world, environment_id=world.a1.pk)).content.decode()
+    assert "Reader" in page and "Unhealthy" in page and "auth_secret_expired" in page
+    assert f"/operations/{run.pk}/" in page
+    assert "s3cret-value" not in page
+
+
+def test_workspace_home_shows_each_environments_connection_health(client, world):
+    from tenantpilot.providers import services as provider_services
+
+    connection = provider_services.connection_create(
+        actor=world.owner, environment=world.a1, display_name="Reader", entra_tenant_id=world.a1.tenant_id,
+        client_id=str(uuid.uuid4()), auth_type="client_secret", client_secret="s3cret-value",
+    )
+    provider_services.connection_record_health(
+        connection=connection, health="degraded", reason_code="permission_missing", message="", permissions={}
+    )
+    client.force_login(world.owner)
+    page = client.get(url("console:workspace-home", world)).content.decode()
+    assert "Degraded" in page and "permission_missing" in page
+    assert page.count('<span class="badge muted">None</span>') == 1, "a2 has no connection"

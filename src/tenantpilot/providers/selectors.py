@@ -47,3 +47,14 @@ def connection_for_operations(environment: ManagedEnvironment) -> ProviderConnec
     System code only (workers, schedules): no actor, no authorization.
     """
     return ProviderConnection.objects.filter(environment=environment, is_default=True).first()
+
+
+def with_default_connection_health(environments: QuerySet[ManagedEnvironment]) -> QuerySet[ManagedEnvironment]:
+    """Annotate each environment with its default connection's health and reason (one query)."""
+    from django.db.models import OuterRef, Subquery
+
+    default = ProviderConnection.objects.filter(environment=OuterRef("pk"), is_default=True)
+    return environments.annotate(
+        connection_health=Subquery(default.values("health")[:1]),
+        connection_reason=Subquery(default.values("last_reason_code")[:1]),
+    )

@@ -12,17 +12,25 @@ from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import EnvironmentForm
 from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.operations.selectors import operation_run_list
+from tenantpilot.providers.selectors import connection_list
 from tenantpilot.tenancy import policies, services
 from tenantpilot.tenancy.models import ManagedEnvironment
+
+RECENT_RUNS = 5
 
 
 @workspace_view(Capability.ENVIRONMENT_VIEW)
 def environment_detail(request: HttpRequest, scope: Scope, environment: ManagedEnvironment) -> HttpResponse:
-    return render(
-        request,
-        "console/environments/detail.html",
-        {"scope": scope, "environment": environment, "can_manage": policies.can_manage_environments(scope)},
-    )
+    """The environment at a glance: its connections' health and its latest operation runs."""
+    context = {"scope": scope, "environment": environment, "can_manage": policies.can_manage_environments(scope)}
+    if scope.can(Capability.PROVIDER_VIEW):
+        context["connections"] = list(connection_list(scope=scope, environment=environment))
+    if scope.can(Capability.OPERATIONS_VIEW):
+        context["recent_runs"] = list(
+            operation_run_list(scope=scope, environment_id=environment.pk).select_related("connection")[:RECENT_RUNS]
+        )
+    return render(request, "console/environments/detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.pagination import paginate, query_without_page
+from tenantpilot.providers.selectors import with_default_connection_health
 from tenantpilot.tenancy import policies
 from tenantpilot.tenancy.selectors import environment_list, workspace_list_for_user
 
@@ -33,6 +34,8 @@ def workspace_home(request: HttpRequest, scope: Scope) -> HttpResponse:
     show_archived = request.GET.get("archived") == "1"
     search = request.GET.get("q", "")[:100]
     environments = environment_list(scope=scope, include_archived=show_archived, search=search)
+    if scope.can(Capability.PROVIDER_VIEW):
+        environments = with_default_connection_health(environments)
     return render(
         request,
         "console/workspace_home.html",
