@@ -158,3 +158,36 @@ def test_canary_secret_never_appears_in_pages_audit_runs_or_logs(client, world, 
               str(list(ProviderConnection.objects.values()))]
     assert all(CANARY_SECRET not in text for text in stored)
     assert all(CANARY_SECRET not in record.getMessage() and CANARY_SECRET not in str(record.args) for record in caplog.records)
+
+
+def test_connection_list_query_count_is_independent_of_row_count(client, world):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.providers.support import make_certificate
+
+    env = environment_for(world)
+    client.force_login(world.owner)
+    target = url("console:connections", world, env)
+
+    def add(n, start):
+        for i in range(start, start + n):
+            if i % 2:
+                secret_connection(world, env, name=f"Secret {i}")
+            else:
+                from tenantpilot.providers import services
+
+                services.connection_create(
+                    actor=world.owner, environment=env, display_name=f"Cert {i}", entra_tenant_id=env.tenant_id,
+                    client_id=fx.GOLDEN_CLIENT_ID, auth_type="certificate", certificate=make_certificate()[0],
+                )
+
+    def count():
+        with CaptureQueriesContext(db) as ctx:
+            assert client.get(target).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2, 0)
+    few = count()
+    add(10, 2)
+    assert count() == few
