@@ -17,27 +17,12 @@ from tenantpilot.operations.registry import (
     register_periodic,
 )
 from tenantpilot.providers.gateway import graph_client
-from tenantpilot.providers.models import ProviderConnection
+from tenantpilot.providers.selectors import connection_for_run
 
 from .choices import PolicyType
 from .fetch import TypeOutcome
 from .services import compliance_snapshot_record, schedules_run_due
 from .sync import sync_inventory
-
-
-def _connection_for(run: OperationRun) -> ProviderConnection:
-    connection = (
-        ProviderConnection.objects.filter(pk=run.connection_id).select_related("environment").first()
-        if run.connection_id is not None
-        else None
-    )
-    if connection is None:
-        raise OperationFailed(RunReason.NO_CONNECTION, "The connection was deleted before the run started.")
-    if not connection.is_enabled:
-        raise OperationFailed(RunReason.CONNECTION_DISABLED, "The connection is disabled. Enable it and run again.")
-    if connection.environment_id != run.environment_id:
-        raise OperationFailed(RunReason.TENANT_MISMATCH, "The connection belongs to another environment.")
-    return connection
 
 
 def _item_key(policy_type: str) -> str:
@@ -53,7 +38,7 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     sub-resources could not be read (those keep their previous version); ``failed`` when no
     type could be listed at all.
     """
-    connection = _connection_for(run)
+    connection = connection_for_run(run)
     environment = connection.environment
     with graph_client(connection) as client:
         report = sync_inventory(client=client, run=run, environment=environment)
@@ -107,7 +92,7 @@ def _first_error(outcomes: Iterable[TypeOutcome]) -> GraphError | None:
 @register_operation(OperationType.COMPLIANCE_SNAPSHOT)
 def compliance_snapshot(run: OperationRun, ctx: RunContext) -> RunResult:
     """Read the compliance state summary and count the managed devices by compliance state."""
-    connection = _connection_for(run)
+    connection = connection_for_run(run)
     environment = connection.environment
     by_state: Counter[str] = Counter()
     try:

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from tenantpilot.operations.choices import OperationType, RunOutcome, SummaryKey
 from tenantpilot.operations.models import OperationRun
-from tenantpilot.operations.reasons import RunReason
-from tenantpilot.operations.registry import OperationFailed, RunContext, RunResult, register_operation
+from tenantpilot.operations.registry import RunContext, RunResult, register_operation
 
 from .choices import ConnectionHealth
 from .health import check_connection
-from .models import ProviderConnection
+from .selectors import connection_for_run
 from .services import connection_record_health
 
 
 @register_operation(OperationType.PROVIDER_HEALTH_CHECK)
 def provider_health_check(run: OperationRun, ctx: RunContext) -> RunResult:
     """Check one connection and record what was found on it; the run carries the same verdict."""
-    connection = (
-        ProviderConnection.objects.filter(pk=run.connection_id).select_related("environment").first()
-        if run.connection_id is not None
-        else None
-    )
-    if connection is None:
-        raise OperationFailed(RunReason.NO_CONNECTION, "The connection was deleted before the check ran.")
-    if not connection.is_enabled:
-        raise OperationFailed(RunReason.CONNECTION_DISABLED, "The connection is disabled. Enable it to check it.")
+    connection = connection_for_run(run)
     report = check_connection(connection)
     connection_record_health(
         connection=connection,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from tenantpilot.authz.authority import Scope
@@ -58,3 +60,26 @@ def with_default_connection_health(environments: QuerySet[ManagedEnvironment]) -
         connection_health=Subquery(default.values("health")[:1]),
         connection_reason=Subquery(default.values("last_reason_code")[:1]),
     )
+
+
+def connection_for_run(run: Any) -> ProviderConnection:
+    """The usable connection of an operation run, for its handler (worker side).
+
+    Fails the run with a registered reason when the connection was deleted, is disabled, or does
+    not belong to the run's environment.
+    """
+    from tenantpilot.operations.reasons import RunReason
+    from tenantpilot.operations.registry import OperationFailed
+
+    connection = (
+        ProviderConnection.objects.filter(pk=run.connection_id).select_related("environment").first()
+        if run.connection_id is not None
+        else None
+    )
+    if connection is None:
+        raise OperationFailed(RunReason.NO_CONNECTION, "The connection was deleted before the run started.")
+    if not connection.is_enabled:
+        raise OperationFailed(RunReason.CONNECTION_DISABLED, "The connection is disabled. Enable it and run again.")
+    if connection.environment_id != run.environment_id:
+        raise OperationFailed(RunReason.TENANT_MISMATCH, "The connection belongs to another environment.")
+    return connection
