@@ -13,6 +13,11 @@ from tenantpilot.providers.choices import AuthType
 from tenantpilot.tenancy.models import DOMAIN_VALIDATOR, validate_tenant_guid
 
 
+def form_status(form: forms.Form) -> int:
+    """400 for a submitted form with errors, else 200: refused input is a client error, not a page."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 class ServiceErrorsMixin:
     """Put a service's ``ValidationFailed`` on the field it names (or on the form)."""
 
@@ -97,15 +102,22 @@ class AuditFilterForm(forms.Form):
         return data
 
 
-class CertificateUploadMixin:
-    """Reads the uploaded PEM (bounded; the credential manager refuses anything larger)."""
+class CredentialFieldsMixin:
+    """The write-only credential fields as the provider services take them."""
 
-    def certificate_bytes(self) -> bytes | None:
-        upload = self.cleaned_data.get("certificate")  # type: ignore[attr-defined]
-        return upload.read(64 * 1024 + 1) if upload else None
+    def credential_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        upload = data.get("certificate")
+        return {
+            "auth_type": data["auth_type"],
+            "client_secret": data.get("client_secret"),
+            # Bounded read: the credential manager refuses anything over 64 KiB.
+            "certificate": upload.read(64 * 1024 + 1) if upload else None,
+            "certificate_password": data.get("certificate_password"),
+        }
 
 
-class ConnectionForm(CertificateUploadMixin, ServiceErrorsMixin, forms.Form):
+class ConnectionForm(CredentialFieldsMixin, ServiceErrorsMixin, forms.Form):
     """Create a connection. Secret fields never render their value back (write-only)."""
 
     display_name = forms.CharField(max_length=120, strip=True, initial="Microsoft Graph")
@@ -141,7 +153,7 @@ class ConnectionEditForm(ServiceErrorsMixin, forms.Form):
     client_id = forms.CharField(label="Application (client) id", max_length=36, strip=True)
 
 
-class CredentialReplaceForm(CertificateUploadMixin, ServiceErrorsMixin, forms.Form):
+class CredentialReplaceForm(CredentialFieldsMixin, ServiceErrorsMixin, forms.Form):
     auth_type = forms.ChoiceField(label="Authentication", choices=AuthType.choices, widget=forms.RadioSelect)
     client_secret = ConnectionForm.base_fields["client_secret"]
     certificate = ConnectionForm.base_fields["certificate"]

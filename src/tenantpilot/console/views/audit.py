@@ -10,7 +10,7 @@ from tenantpilot.audit.selectors import audit_list
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
-from tenantpilot.console.forms import AuditFilterForm
+from tenantpilot.console.forms import AuditFilterForm, form_status
 from tenantpilot.console.pagination import paginate, query_without_page
 
 
@@ -31,7 +31,7 @@ def audit_log(request: HttpRequest, scope: Scope) -> HttpResponse:
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "console/audit/list.html",

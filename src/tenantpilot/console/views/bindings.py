@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
+from tenantpilot.console.forms import form_status
 from tenantpilot.console.forms_bindings import (
     BindingCreateForm,
     BindingFilterForm,
@@ -117,7 +118,7 @@ def binding_list_view(request: HttpRequest, scope: Scope, environment: ManagedEn
             subject=data.get("subject") or "",
             query=query_without_page(request),
         ),
-        status=400 if filters.is_bound and filters.errors else 200,
+        status=form_status(filters),
     )
 
 
@@ -175,7 +176,7 @@ def binding_create(request: HttpRequest, scope: Scope, environment: ManagedEnvir
             picked=_picked_item(scope, environment, picked_id),
             **_picker(request, scope, environment),
         ),
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -241,7 +242,7 @@ def binding_supersede(
             picked=_picked_item(scope, environment, picked_id),
             **_picker(request, scope, environment),
         ),
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -268,5 +269,5 @@ def binding_revoke(
         request,
         "console/bindings/revoke_confirm.html",
         _context(scope, environment, form=form, binding=binding),
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )

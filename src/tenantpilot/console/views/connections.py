@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
-from tenantpilot.console.forms import ConnectionEditForm, ConnectionForm, CredentialReplaceForm
+from tenantpilot.console.forms import ConnectionEditForm, ConnectionForm, CredentialReplaceForm, form_status
 from tenantpilot.console.pagination import paginate
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.operations.services import ScopeBusy
@@ -74,7 +74,9 @@ def connection_detail(
 @require_http_methods(["GET", "POST"])
 @workspace_view(Capability.PROVIDER_MANAGE)
 def connection_create(request: HttpRequest, scope: Scope, environment: ManagedEnvironment) -> HttpResponse:
-    form = ConnectionForm(request.POST or None, request.FILES or None, initial={"entra_tenant_id": environment.tenant_id})
+    form = ConnectionForm(
+        request.POST or None, request.FILES or None, initial={"entra_tenant_id": environment.tenant_id}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -84,17 +86,14 @@ def connection_create(request: HttpRequest, scope: Scope, environment: ManagedEn
                 display_name=data["display_name"],
                 entra_tenant_id=data["entra_tenant_id"],
                 client_id=data["client_id"],
-                auth_type=data["auth_type"],
-                client_secret=data["client_secret"],
-                certificate=form.certificate_bytes(),
-                certificate_password=data["certificate_password"],
+                **form.credential_kwargs(),
             )
         except ValidationFailed as error:
             form.add_service_error(error)
         else:
             messages.success(request, f"Connection “{connection.display_name}” saved. Check it to verify access.")
             return _to_detail(scope, environment, connection.pk)
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(request, "console/connections/form.html", _context(scope, environment, form=form), status=status)
 
 
@@ -115,7 +114,7 @@ def connection_edit(
         else:
             messages.success(request, "Connection saved.")
             return _to_detail(scope, environment, connection.pk)
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "console/connections/edit.html",
@@ -130,24 +129,20 @@ def connection_credential(
     request: HttpRequest, scope: Scope, environment: ManagedEnvironment, connection_id: int
 ) -> HttpResponse:
     connection = connection_get(scope=scope, environment=environment, connection_id=connection_id)
-    form = CredentialReplaceForm(request.POST or None, request.FILES or None, initial={"auth_type": connection.auth_type})
+    form = CredentialReplaceForm(
+        request.POST or None, request.FILES or None, initial={"auth_type": connection.auth_type}
+    )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.connection_replace_credential(
-                actor=request.user,
-                connection=connection,
-                auth_type=data["auth_type"],
-                client_secret=data["client_secret"],
-                certificate=form.certificate_bytes(),
-                certificate_password=data["certificate_password"],
+                actor=request.user, connection=connection, **form.credential_kwargs()
             )
         except ValidationFailed as error:
             form.add_service_error(error)
         else:
             messages.success(request, "Credential replaced. Check the connection to verify it.")
             return _to_detail(scope, environment, connection.pk)
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "console/connections/credential.html",
@@ -184,7 +179,9 @@ def connection_status(
             messages.success(request, "Connection enabled." if enable else "Connection disabled.")
         return _to_detail(scope, environment, connection.pk)
     return render(
-        request, "console/connections/status_confirm.html", _context(scope, environment, connection=connection, enable=enable)
+        request,
+        "console/connections/status_confirm.html",
+        _context(scope, environment, connection=connection, enable=enable),
     )
 
 
@@ -199,7 +196,9 @@ def connection_delete(
         services.connection_delete(actor=request.user, connection=connection)
         messages.success(request, f"Connection “{connection.display_name}” deleted.")
         return _to_list(scope, environment)
-    return render(request, "console/connections/delete_confirm.html", _context(scope, environment, connection=connection))
+    return render(
+        request, "console/connections/delete_confirm.html", _context(scope, environment, connection=connection)
+    )
 
 
 @require_POST

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
-from tenantpilot.console.forms import EnvironmentForm
+from tenantpilot.console.forms import EnvironmentForm, form_status
 from tenantpilot.core.errors import ValidationFailed
 from tenantpilot.operations.selectors import operation_run_list
 from tenantpilot.providers.selectors import connection_list
@@ -51,7 +51,7 @@ def environment_create(request: HttpRequest, scope: Scope) -> HttpResponse:
         request,
         "console/environments/form.html",
         {"scope": scope, "form": form, "environment": None},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -76,7 +76,7 @@ def environment_edit(request: HttpRequest, scope: Scope, environment: ManagedEnv
         request,
         "console/environments/form.html",
         {"scope": scope, "form": form, "environment": environment},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -94,7 +94,3 @@ def environment_archive(request: HttpRequest, scope: Scope, environment: Managed
         "console/environments/archive_confirm.html",
         {"scope": scope, "environment": environment, "archive": archive},
     )
-
-
-def _status(form: EnvironmentForm) -> int:
-    return 400 if form.is_bound and form.errors else 200

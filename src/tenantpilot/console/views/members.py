@@ -11,7 +11,7 @@ from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.authz.roles import grantable_roles
 from tenantpilot.console.decorators import workspace_view
-from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm
+from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm, form_status
 from tenantpilot.console.pagination import paginate
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.tenancy import policies, services
@@ -58,7 +58,7 @@ def member_add(request: HttpRequest, scope: Scope) -> HttpResponse:
         else:
             messages.success(request, f"{membership.user.get_username()} added as {membership.get_role_display()}.")
             return _to_members(scope)
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(request, "console/members/add.html", {"scope": scope, "form": form}, status=status)
 
 
@@ -118,7 +118,7 @@ def member_access(request: HttpRequest, scope: Scope, membership_id: int) -> Htt
         else:
             messages.success(request, f"Environment access of {membership.user.get_username()} saved.")
             return _to_members(scope)
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request, "console/members/access.html", {"scope": scope, "membership": membership, "form": form}, status=status
     )

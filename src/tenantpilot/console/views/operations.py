@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
+from tenantpilot.console.forms import form_status
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.operations import policies, selectors, services
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
@@ -45,7 +46,7 @@ def operation_list(request: HttpRequest, scope: Scope) -> HttpResponse:
         outcome=filters.get("outcome") or "",
         environment_id=filters.get("environment_id"),
     )
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "console/operations/list.html",
