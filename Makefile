@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser system-packages install clean
+.PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser system-packages system-packages-ask install clean
 
 demo: $(VENV)/.installed
 	$(BIN)/tenantpilot demo
 
-test: $(VENV)/.installed system-packages lint typecheck test-sqlite test-postgres test-browser
+# `make test` installs missing system packages only in CI or after asking on a terminal
+# (scripts/ensure-system-packages --ask); `make system-packages` installs them without asking.
+test: $(VENV)/.installed system-packages-ask lint typecheck test-sqlite test-postgres test-browser
 
 install: $(VENV)/.installed
 
@@ -25,8 +27,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 lock:
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev pyproject.toml -o requirements.lock
 
+# Installs PostgreSQL and Chromium from apt when missing (root only; CI calls it before `make test`).
 system-packages:
 	scripts/ensure-system-packages
+
+system-packages-ask:
+	scripts/ensure-system-packages --ask
 
 lint:
 	$(BIN)/ruff check src tests bench
