@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.models import AuditLog
+from tenantpilot.audit.redaction import note_matches
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.errors import Forbidden, NotFound, ValidationFailed
 from tenantpilot.providers import services as provider_services
@@ -485,7 +486,9 @@ def test_every_mutation_is_audited_with_safe_metadata_only(world):
     for row, text in zip(rows, [secret_note, secret_note + " (2)", secret_note + " (3)"], strict=True):
         dumped = json.dumps(row.metadata)
         assert "jane.doe" not in dumped and "do not touch" not in dumped
-        assert row.metadata["note"] == {"sha256": hashlib.sha256(text.encode()).hexdigest(), "length": len(text)}
+        assert set(row.metadata["note"]) == {"hmac_sha256", "length"}
+        assert row.metadata["note"]["hmac_sha256"] != hashlib.sha256(text.encode()).hexdigest(), "keyed, not plain"
+        assert note_matches(row.metadata["note"], text) and not note_matches(row.metadata["note"], text + "x")
         assert row.metadata["provider_key"] == "microsoft"
         assert row.metadata["canonical_subject_key"] == binding.canonical_subject_key
         assert row.workspace_id == world.a.pk and row.environment_id == world.a1.pk

@@ -1,17 +1,20 @@
-"""Writing audit rows. Called by every domain service, inside its own transaction."""
+"""Writing audit rows (called by every domain service, inside its own transaction) and checking
+an operator's note against the keyed digest a row stores."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 
 from tenantpilot.core.context import get_request_id
+from tenantpilot.core.errors import NotFound, ValidationFailed
 
 from .actions import AuditAction
 from .models import AuditLog
-from .redaction import redact
+from .redaction import DIGEST_FIELD, is_note_digest, note_matches, redact
 
 
 def actor_label_for(actor: Any) -> str:
@@ -47,3 +50,51 @@ def audit_record(
     row.full_clean()
     row.save(force_insert=True)
     return row
+
+
+@dataclass(frozen=True)
+class NoteCheck:
+    """The outcome of checking a note against one digest of an audit row.
+
+    ``path`` is where the digest sits in the row's metadata (``note``, ``changes.note``, …);
+    ``legacy`` is true for a row written with the old unsalted SHA-256.
+    """
+
+    path: str
+    matched: bool
+    legacy: bool
+
+
+def _note_digests(value: Any, prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
+    if isinstance(value, Mapping):
+        if is_note_digest(value):
+            yield prefix or "(root)", value
+            return
+        for key, item in value.items():
+            yield from _note_digests(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _note_digests(item, f"{prefix}[{index}]")
+
+
+def audit_verify_note(*, audit_id: object, note: str) -> list[NoteCheck]:
+    """Check ``note`` against every note digest stored in audit row ``audit_id``.
+
+    For an operator who holds the note's text (e.g. the binding row's note, or a ticket): the
+    audit row keeps only a keyed HMAC, and this recomputes it with the server's audit note key.
+    ``NotFound`` when the row does not exist; ``ValidationFailed`` (``audit_id``) when it holds no
+    note digest. Reads only.
+    """
+    pk = str(audit_id).strip()
+    if not pk.isdigit():
+        raise ValidationFailed("An audit id is a positive number.", field="audit_id")
+    row = AuditLog.objects.filter(pk=int(pk)).only("metadata").first()
+    if row is None:
+        raise NotFound(f"There is no audit row {pk}.")
+    checks = [
+        NoteCheck(path=path, matched=note_matches(digest, note), legacy=DIGEST_FIELD not in digest)
+        for path, digest in _note_digests(row.metadata)
+    ]
+    if not checks:
+        raise ValidationFailed(f"Audit row {pk} holds no operator note.", field="audit_id")
+    return checks

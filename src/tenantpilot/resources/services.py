@@ -23,7 +23,7 @@ its profile must be assigned to the environment); at most one active binding per
 environment, provider, canonical subject key) — checked here inside the transaction and
 enforced by the database's partial unique index. Every refusal is a ``ValidationFailed`` naming
 the field, and nothing is written. Audit metadata holds ids, keys, modes and sources only; the
-note goes in as ``note`` and :func:`tenantpilot.audit.redaction.redact` stores it as sha256 +
+note goes in as ``note`` and :func:`tenantpilot.audit.redaction.redact` stores it as a keyed HMAC +
 length. The note text itself lives only on the binding row.
 """
 
@@ -391,7 +391,7 @@ def _audit_metadata(row: ProviderResourceBinding, *, note: str, automatic: bool,
         "source_inventory_item_id": row.source_inventory_item_id,
         "source_policy_version_id": row.source_policy_version_id,
         "automatic": automatic,
-        # ``redact`` stores this only as {"sha256": …, "length": …}.
+        # ``redact`` stores this only as {"hmac_sha256": …, "length": …}.
         "note": note,
         **extra,
     }

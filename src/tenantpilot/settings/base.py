@@ -164,6 +164,9 @@ TENANTPILOT_GRAPH_BASE = os.environ.get("TENANTPILOT_GRAPH_BASE", "https://graph
 TENANTPILOT_GRAPH_CA_BUNDLE = os.environ.get("TENANTPILOT_GRAPH_CA_BUNDLE") or None
 # Fernet keys for provider credentials, newest first (comma-separated). Empty: var/credential_keys.
 TENANTPILOT_CREDENTIAL_KEYS = os.environ.get("TENANTPILOT_CREDENTIAL_KEYS", "")
+# Key of the operator-note HMACs in audit rows (never a credential key). Empty: derived from
+# SECRET_KEY with HKDF and a domain-separation label (see tenantpilot.audit.redaction).
+TENANTPILOT_AUDIT_HMAC_KEY = os.environ.get("TENANTPILOT_AUDIT_HMAC_KEY", "")
 
 # Operation runs: a running run's worker writes a heartbeat every HEARTBEAT seconds; a run with no
 # heartbeat for STALE seconds counts as lost and the reaper (in every worker, every REAPER_INTERVAL
