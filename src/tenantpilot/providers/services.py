@@ -296,7 +296,8 @@ def credentials_rotate(*, new_key: bool, prune: bool) -> tuple[int, int]:
                 action=AuditAction.CREDENTIAL_KEYS_ROTATED,
                 workspace=workspace,
                 target=workspace,
-                metadata={"credentials": per_workspace[workspace.pk]},
+                # Not ``credentials``: redaction drops any key that names a secret.
+                metadata={"reencrypted_count": per_workspace[workspace.pk]},
             )
     pruned = prune_key_file() if prune else 0
     return sum(per_workspace.values()), pruned
