@@ -593,13 +593,48 @@ def binding_create_exclusion(
     )
 
 
+#: The resolution reason of an accepted limitation that watches the accepted content's fingerprint.
+ACCEPTED_CONTENT_REASON = "accepted_content"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
 def binding_create_accepted_limitation(
-    *, actor: Any, environment: ManagedEnvironment, note: str, **options: Any
+    *,
+    actor: Any,
+    environment: ManagedEnvironment,
+    note: str,
+    accepted_fingerprint: str | None = None,
+    **options: Any,
 ) -> ProviderResourceBinding:
-    """Record a known limitation the operator accepts for a subject (note required)."""
-    return binding_create(
-        actor=actor, environment=environment, resolution_mode=ResolutionMode.ACCEPTED_LIMITATION, note=note, **options
-    )
+    """Record a known limitation the operator accepts for a subject (note required).
+
+    ``accepted_fingerprint`` (optional, a lowercase sha256 hex such as a baseline compare's
+    content hash of the accepted target) is stored as ``provider_resource_fingerprint`` with the
+    reason :data:`ACCEPTED_CONTENT_REASON`, in the same transaction: a later compare shows drift
+    again when the target's content no longer has this fingerprint.
+    """
+    if accepted_fingerprint is None:
+        return binding_create(
+            actor=actor,
+            environment=environment,
+            resolution_mode=ResolutionMode.ACCEPTED_LIMITATION,
+            note=note,
+            **options,
+        )
+    if not isinstance(accepted_fingerprint, str) or not _SHA256_HEX.fullmatch(accepted_fingerprint):
+        raise ValidationFailed("The accepted fingerprint must be a sha256 hex digest.", field="accepted_fingerprint")
+    options.setdefault("resolution_reason", ACCEPTED_CONTENT_REASON)
+    with transaction.atomic():
+        row = binding_create(
+            actor=actor,
+            environment=environment,
+            resolution_mode=ResolutionMode.ACCEPTED_LIMITATION,
+            note=note,
+            **options,
+        )
+        ProviderResourceBinding.objects.filter(pk=row.pk).update(provider_resource_fingerprint=accepted_fingerprint)
+        row.provider_resource_fingerprint = accepted_fingerprint
+    return row
 
 
 def binding_mark_unsupported_coverage(
