@@ -154,10 +154,6 @@ class BaselineSnapshot(models.Model):
     def __str__(self) -> str:
         return f"snapshot {self.pk} of profile {self.profile_id}"
 
-    def clean(self) -> None:
-        check_environment_workspace(self)
-        _check_profile_workspace(self)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Refuse to change a snapshot that was already complete when loaded from the database."""
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -165,6 +161,10 @@ class BaselineSnapshot(models.Model):
             if stored == SnapshotStatus.COMPLETE:
                 raise ImmutableSnapshotError("A complete baseline snapshot cannot be changed.")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        check_environment_workspace(self)
+        _check_profile_workspace(self)
 
 
 class BaselineAssignment(models.Model):

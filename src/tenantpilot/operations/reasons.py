@@ -21,6 +21,8 @@ class RunReason(StrEnum):
     CONNECTION_DISABLED = "connection_disabled"
     NO_CONNECTION = "no_connection"
     SCOPE_BUSY_SKIPPED = "scope_busy_skipped"
+    BASELINE_EVIDENCE_UNUSABLE = "baseline_evidence_unusable"
+    BASELINE_NO_SNAPSHOT = "baseline_no_snapshot"
 
 
 _RUN_REASONS: dict[RunReason, tuple[str, str]] = {
@@ -48,6 +50,14 @@ _RUN_REASONS: dict[RunReason, tuple[str, str]] = {
     RunReason.SCOPE_BUSY_SKIPPED: (
         "Skipped: scope busy",
         "Another operation was running for this environment, so this one was skipped.",
+    ),
+    RunReason.BASELINE_EVIDENCE_UNUSABLE: (
+        "Evidence unusable",
+        "The source inventory is too old or incomplete to capture a baseline from. Sync it, or capture anyway with a note.",
+    ),
+    RunReason.BASELINE_NO_SNAPSHOT: (
+        "No baseline snapshot",
+        "The baseline profile has no complete snapshot yet. Capture one first.",
     ),
 }
 if set(_RUN_REASONS) != set(RunReason):
