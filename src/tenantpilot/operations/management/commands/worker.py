@@ -12,12 +12,14 @@ run moves ``queued → running`` only once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
 import time
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -37,25 +39,48 @@ def default_worker_id() -> str:
 
 
 class Housekeeper(threading.Thread):
-    """Runs the reaper and the periodic jobs, each at its interval, on its own connection."""
+    """Runs the reaper and the periodic jobs, each at its interval, on its own connection.
 
-    def __init__(self, reap_interval: float) -> None:
+    Guarantees: no exception from a job stops the thread — a failing job is logged (by type) and
+    tried again at its next interval, so one bad tick never silences the reaper or the scheduler
+    for the rest of the worker's life. ``clock`` (monotonic seconds) and ``wake()`` exist so that
+    tests can drive the ticks without sleeping.
+    """
+
+    def __init__(
+        self,
+        reap_interval: float,
+        *,
+        jobs: list[PeriodicJob] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(name="operations-housekeeper", daemon=True)
-        self.jobs = housekeeping_jobs(reap_interval)
+        self.jobs = jobs if jobs is not None else housekeeping_jobs(reap_interval)
+        self.clock = clock
         self.stopped = threading.Event()
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Look at the jobs now instead of at the end of the current tick."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the thread to end after the job it is running (if any)."""
+        self.stopped.set()
+        self._wake.set()
 
     def run(self) -> None:
         last_run: dict[str, float] = {}
-        tick = min(job.interval_seconds for job in self.jobs)
+        tick = min((job.interval_seconds for job in self.jobs), default=60.0)
         try:
-            while True:
-                now = time.monotonic()
+            while not self.stopped.is_set():
+                now = self.clock()
                 for job in self.jobs:
-                    if now - last_run.get(job.name, -job.interval_seconds) >= job.interval_seconds:
+                    if now - last_run.get(job.name, now - job.interval_seconds) >= job.interval_seconds:
                         run_job(job)
                         last_run[job.name] = now
-                if self.stopped.wait(tick):
-                    return
+                self._wake.wait(tick)
+                self._wake.clear()
         finally:
             connection.close()
 
@@ -66,11 +91,23 @@ def housekeeping_jobs(reap_interval: float) -> list[PeriodicJob]:
     return reaper + periodic_jobs()
 
 
-def run_job(job: PeriodicJob) -> None:
+def run_job(job: PeriodicJob) -> bool:
+    """Run one housekeeping job; never raises. Returns whether it finished without an exception.
+
+    Only the exception's type is logged: its text may carry a secret. A connection left broken by
+    a database error is dropped, so the next tick opens a fresh one.
+    """
     try:
         job.func()
     except DatabaseError as exc:
         logger.warning("housekeeping job %s failed: %s", job.name, type(exc).__name__)
+        with contextlib.suppress(Exception):  # closing a broken connection may fail too
+            connection.close()
+        return False
+    except Exception as exc:  # noqa: BLE001 - one failing job must not stop the housekeeping thread
+        logger.error("housekeeping job %s raised %s; trying again at its next interval", job.name, type(exc).__name__)
+        return False
+    return True
 
 
 class Command(db_worker.Command):
@@ -99,4 +136,4 @@ class Command(db_worker.Command):
             super().handle(*args, **options)
         finally:
             if housekeeper is not None:
-                housekeeper.stopped.set()
+                housekeeper.stop()
