@@ -59,8 +59,22 @@ def _unhealthy(error: GraphError) -> HealthReport:
     return HealthReport(ConnectionHealth.UNHEALTHY, error.reason_code.value, error.message)
 
 
+TENANT_MISMATCH_MESSAGE = (
+    "This connection targets a different tenant than its environment. Delete it and connect the "
+    "environment's tenant, or archive the environment and create a new one for the other tenant."
+)
+
+
 def check_connection(connection: ProviderConnection) -> HealthReport:
-    """Acquire a token, read ``organization``, compare tenant ids, probe every permission."""
+    """Acquire a token, read ``organization``, compare tenant ids, probe every permission.
+
+    The tenant ids are compared with the *environment's* tenant id (the customer the
+    environment stands for), not only with the connection's own copy: a connection whose tenant
+    id differs from its environment's is ``tenant_mismatch`` before any call is made.
+    """
+    expected_tenant = connection.environment.tenant_id
+    if connection.entra_tenant_id != expected_tenant:
+        return HealthReport(ConnectionHealth.UNHEALTHY, RunReason.TENANT_MISMATCH.value, TENANT_MISMATCH_MESSAGE)
     try:
         with graph_client(connection) as client:
             try:
@@ -79,7 +93,7 @@ def check_connection(connection: ProviderConnection) -> HealthReport:
                 if error.reason_code != ReasonCode.PERMISSION_MISSING:
                     return _unhealthy(error)
                 organization = None  # Organization.Read.All missing: the probes below report it.
-            if organization is not None and str(organization.get("id", "")).lower() != connection.entra_tenant_id:
+            if organization is not None and str(organization.get("id", "")).lower() != expected_tenant:
                 return HealthReport(
                     ConnectionHealth.UNHEALTHY,
                     RunReason.TENANT_MISMATCH.value,

@@ -48,6 +48,14 @@ def _guid(value: str, field: str, label: str) -> str:
 DUPLICATE_NAME = "This environment already has a connection with this name."
 
 
+def _check_environment_tenant(environment: ManagedEnvironment, tenant: str) -> None:
+    if tenant != environment.tenant_id:
+        raise ValidationFailed(
+            "This is not the environment's tenant id. A connection must target its environment's tenant.",
+            field="entra_tenant_id",
+        )
+
+
 def _check_name_free(environment_id: int, display_name: str, *, exclude_pk: int | None = None) -> None:
     qs = ProviderConnection.objects.filter(environment_id=environment_id, display_name=display_name)
     if exclude_pk is not None:
@@ -58,7 +66,10 @@ def _check_name_free(environment_id: int, display_name: str, *, exclude_pk: int 
 
 def _credential_metadata(material: Material) -> dict[str, Any]:
     thumbprint = getattr(material, "thumbprint", None)
-    return {"auth_type": AuthType.CERTIFICATE if thumbprint else AuthType.CLIENT_SECRET, "certificate_thumbprint": thumbprint}
+    return {
+        "auth_type": AuthType.CERTIFICATE if thumbprint else AuthType.CLIENT_SECRET,
+        "certificate_thumbprint": thumbprint,
+    }
 
 
 def _audit(actor: Any, action: AuditAction, connection: ProviderConnection, **metadata: Any) -> None:
@@ -92,11 +103,7 @@ def connection_create(
     if not display_name:
         raise ValidationFailed("Enter a name.", field="display_name")
     tenant = _guid(entra_tenant_id, "entra_tenant_id", "tenant id")
-    if tenant != environment.tenant_id:
-        raise ValidationFailed(
-            "This is not the environment's tenant id. A connection must target its environment's tenant.",
-            field="entra_tenant_id",
-        )
+    _check_environment_tenant(environment, tenant)
     app = _guid(client_id, "client_id", "application (client) id")
     material = _material(
         auth_type, client_secret=client_secret, certificate=certificate, certificate_password=certificate_password
@@ -116,18 +123,30 @@ def connection_create(
         raise ValidationFailed.from_django(exc) from None
     try:
         with transaction.atomic():
-            ManagedEnvironment.objects.select_for_update().get(pk=environment.pk)
+            # Re-check under the lock: the tenant id may have changed since the caller loaded it.
+            locked = ManagedEnvironment.objects.select_for_update().get(pk=environment.pk)
+            if locked.is_archived:
+                raise Conflict("The environment is archived. Restore it before adding connections.")
+            _check_environment_tenant(locked, tenant)
             _check_name_free(environment.pk, display_name)
             connection.is_default = not ProviderConnection.objects.filter(environment=environment).exists()
             connection.save()
             credential_store(connection, material)
-            _audit(actor, AuditAction.CONNECTION_CREATED, connection, is_default=connection.is_default, **_credential_metadata(material))
+            _audit(
+                actor,
+                AuditAction.CONNECTION_CREATED,
+                connection,
+                is_default=connection.is_default,
+                **_credential_metadata(material),
+            )
     except IntegrityError:
         raise ValidationFailed(DUPLICATE_NAME, field="display_name") from None
     return connection
 
 
-def connection_update(*, actor: Any, connection: ProviderConnection, display_name: str, client_id: str) -> ProviderConnection:
+def connection_update(
+    *, actor: Any, connection: ProviderConnection, display_name: str, client_id: str
+) -> ProviderConnection:
     """Rename a connection or point it at another app registration (the credential stays)."""
     authorize(actor, policies.MANAGE_CONNECTIONS, connection)
     display_name = (display_name or "").strip()
@@ -136,9 +155,15 @@ def connection_update(*, actor: Any, connection: ProviderConnection, display_nam
     app = _guid(client_id, "client_id", "application (client) id")
     try:
         with transaction.atomic():
-            current = ProviderConnection.objects.select_for_update().select_related("environment__workspace").get(pk=connection.pk)
+            current = (
+                ProviderConnection.objects.select_for_update()
+                .select_related("environment__workspace")
+                .get(pk=connection.pk)
+            )
             changed = sorted(
-                name for name, value in (("display_name", display_name), ("client_id", app)) if getattr(current, name) != value
+                name
+                for name, value in (("display_name", display_name), ("client_id", app))
+                if getattr(current, name) != value
             )
             if not changed:
                 return current
@@ -169,7 +194,11 @@ def connection_replace_credential(
         auth_type, client_secret=client_secret, certificate=certificate, certificate_password=certificate_password
     )
     with transaction.atomic():
-        current = ProviderConnection.objects.select_for_update().select_related("environment__workspace").get(pk=connection.pk)
+        current = (
+            ProviderConnection.objects.select_for_update()
+            .select_related("environment__workspace")
+            .get(pk=connection.pk)
+        )
         current.auth_type = auth_type
         current.health = ConnectionHealth.UNKNOWN
         current.last_reason_code = ""
@@ -195,7 +224,10 @@ def connection_set_default(*, actor: Any, connection: ProviderConnection) -> Pro
         current.is_default = True
         current.save(update_fields=["is_default", "updated_at"])
         _audit(
-            actor, AuditAction.CONNECTION_DEFAULT_CHANGED, current, previous_default_id=previous.pk if previous else None
+            actor,
+            AuditAction.CONNECTION_DEFAULT_CHANGED,
+            current,
+            previous_default_id=previous.pk if previous else None,
         )
     return current
 
@@ -205,7 +237,11 @@ def connection_set_enabled(*, actor: Any, connection: ProviderConnection, enable
     authorize(actor, policies.MANAGE_CONNECTIONS, connection)
     status = ConnectionStatus.ENABLED if enabled else ConnectionStatus.DISABLED
     with transaction.atomic():
-        current = ProviderConnection.objects.select_for_update().select_related("environment__workspace").get(pk=connection.pk)
+        current = (
+            ProviderConnection.objects.select_for_update()
+            .select_related("environment__workspace")
+            .get(pk=connection.pk)
+        )
         if current.status == status:
             raise Conflict("The connection is already enabled." if enabled else "The connection is already disabled.")
         current.status = status
@@ -228,8 +264,13 @@ def connection_delete(*, actor: Any, connection: ProviderConnection) -> None:
                 .order_by("-status", "created_at", "pk")  # enabled before disabled, then oldest
                 .first()
             )
-        _audit(actor, AuditAction.CONNECTION_DELETED, current, was_default=current.is_default,
-               new_default_id=successor.pk if successor else None)
+        _audit(
+            actor,
+            AuditAction.CONNECTION_DELETED,
+            current,
+            was_default=current.is_default,
+            new_default_id=successor.pk if successor else None,
+        )
         current.delete()
         if successor is not None:
             successor.is_default = True
@@ -244,7 +285,11 @@ def connection_record_health(
     from django.utils import timezone
 
     with transaction.atomic():
-        current = ProviderConnection.objects.select_for_update().select_related("environment__workspace").get(pk=connection.pk)
+        current = (
+            ProviderConnection.objects.select_for_update()
+            .select_related("environment__workspace")
+            .get(pk=connection.pk)
+        )
         changed = (current.health, current.last_reason_code) != (health, reason_code)
         current.health = health
         current.last_reason_code = reason_code
@@ -252,7 +297,14 @@ def connection_record_health(
         current.permission_report = permissions
         current.last_checked_at = timezone.now()
         current.save(
-            update_fields=["health", "last_reason_code", "last_message", "permission_report", "last_checked_at", "updated_at"]
+            update_fields=[
+                "health",
+                "last_reason_code",
+                "last_message",
+                "permission_report",
+                "last_checked_at",
+                "updated_at",
+            ]
         )
         if changed:
             _audit(None, AuditAction.CONNECTION_HEALTH_RECORDED, current, health=health, reason_code=reason_code)

@@ -107,8 +107,36 @@ def environment_create(
     return environment
 
 
+TENANT_CHANGE_WITH_DATA_MESSAGE = (
+    "The tenant id cannot change while this environment has {what}: they belong to the current tenant. "
+    "Archive this environment and create a new one for the other tenant."
+)
+
+
+def _refuse_tenant_change_with_data(environment: ManagedEnvironment) -> None:
+    """Connections, inventory and bindings belong to the tenant they were made for; never re-home them."""
+    held = [
+        label
+        for label, related in (
+            ("connections", environment.provider_connections),
+            ("inventory", environment.inventory_items),
+            ("compliance snapshots", environment.compliance_snapshots),
+            ("resource bindings", environment.resource_bindings),
+        )
+        if related.exists()
+    ]
+    if held:
+        raise ValidationFailed(TENANT_CHANGE_WITH_DATA_MESSAGE.format(what=", ".join(held)), field="tenant_id")
+
+
 def environment_update(*, actor: Any, environment: ManagedEnvironment, **changes: str) -> ManagedEnvironment:
-    """Change an environment's display name, tenant id or default domain."""
+    """Change an environment's display name, tenant id or default domain.
+
+    The tenant id changes only while the environment holds nothing made for its tenant (no
+    connection, inventory, compliance snapshot or binding); otherwise ``ValidationFailed`` on
+    ``tenant_id`` tells the operator to archive it and create a new environment. The check runs
+    under the environment's row lock, which ``connection_create`` takes too.
+    """
     unknown = set(changes) - set(ENVIRONMENT_FIELDS)
     if unknown:
         raise ValidationFailed("Unknown field.", field=sorted(unknown)[0])
@@ -124,6 +152,7 @@ def environment_update(*, actor: Any, environment: ManagedEnvironment, **changes
             if not changed:
                 return current
             if "tenant_id" in changed:
+                _refuse_tenant_change_with_data(current)
                 _check_tenant_unique(current.workspace, current.tenant_id, exclude_pk=current.pk)
             current.save()
             audit_record(
