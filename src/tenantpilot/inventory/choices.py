@@ -22,6 +22,14 @@ class PolicyType(models.TextChoices):
     ANDROID_MANAGED_APP_PROTECTIONS = "androidManagedAppProtections", "Android app protection"
     ROLE_SCOPE_TAGS = "roleScopeTags", "Scope tags"
     ASSIGNMENT_FILTERS = "assignmentFilters", "Assignment filters"
+    GROUPS = "groups", "Groups"
+
+
+#: Types that are reference data (foundations), not governed policies: compare reads them to turn
+#: tenant-specific ids in assignments into portable names (group, filter and scope-tag names).
+REFERENCE_TYPES: frozenset[str] = frozenset(
+    {PolicyType.GROUPS.value, PolicyType.ASSIGNMENT_FILTERS.value, PolicyType.ROLE_SCOPE_TAGS.value}
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,9 @@ class PolicyTypeSpec:
 
     ``list_contract`` streams the collection (with ``$expand=assignments`` where the contract
     declares it); ``sub_resources`` maps a payload key to a per-item contract fetched through
-    ``$batch`` (``{id}`` is the item's provider object id); ``bucket`` is the Intune throttle
-    bucket its requests count against (see :mod:`.pacing`).
+    ``$batch`` (``{id}`` is the item's provider object id); ``bucket`` is the throttle bucket
+    its requests count against (see :mod:`.pacing`); ``top`` is the page size asked for (None:
+    the service's default).
     """
 
     policy_type: PolicyType
@@ -39,6 +48,7 @@ class PolicyTypeSpec:
     bucket: str
     name_field: str = "displayName"
     sub_resources: tuple[tuple[str, str], ...] = ()
+    top: int | None = None
 
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
@@ -66,6 +76,8 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
         PolicyTypeSpec(PolicyType.ANDROID_MANAGED_APP_PROTECTIONS, "androidManagedAppProtections.list", "managedApps"),
         PolicyTypeSpec(PolicyType.ROLE_SCOPE_TAGS, "roleScopeTags.list", "rbac"),
         PolicyTypeSpec(PolicyType.ASSIGNMENT_FILTERS, "assignmentFilters.list", "deviceConfiguration"),
+        # Entra groups: /groups pages 100 by default and allows $top up to 999.
+        PolicyTypeSpec(PolicyType.GROUPS, "groups.list", "directory", top=999),
     )
 }
 
@@ -83,7 +95,23 @@ METADATA_FIELDS: tuple[str, ...] = (
     "deviceEnrollmentConfigurationType",
     "version",
     "lastModifiedDateTime",
+    "groupTypes",
+    "securityEnabled",
+    "mailEnabled",
 )
+
+
+class ItemProblem(models.TextChoices):
+    """Why one listed object could not be stored: the sync skips it, counts it and names it.
+
+    A problem item never fails its type or the run; its stored row (if any) keeps its previous
+    version and is never marked gone because of it.
+    """
+
+    NO_ID = "no_id", "listed without a usable id"
+    ID_TOO_LONG = "id_too_long", "id longer than 1024 bytes"
+    ID_REJECTED = "id_rejected", "id cannot be used to read its details"
+    PAYLOAD_UNUSABLE = "payload_unusable", "content cannot be normalized or stored"
 
 
 class ScheduleFrequency(models.TextChoices):

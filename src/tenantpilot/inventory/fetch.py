@@ -8,7 +8,9 @@ caller writes to the database on its own thread.
 Guarantees: a page is handed over only with every item marked ``complete`` (all sub-resources
 read) or not (a sub-resource read failed — the evidence is partial, so the item's content is
 *unknown*, never "empty"); a listing that failed part-way reports ``ok=False`` with the error, and
-the pages already handed over stay valid observations.
+the pages already handed over stay valid observations. One unusable object (no id, an id no
+request can carry) never fails the listing: it is handed over with ``problem`` set, and the
+writer skips and counts it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tenantpilot.graph.contracts import InvalidPathParameter, get_contract
 from tenantpilot.graph.errors import GraphError
-from tenantpilot.graph.reasons import ReasonCode
 
-from .choices import PolicyTypeSpec
+from .choices import ItemProblem, PolicyTypeSpec
 from .pacing import ThrottleBudget
 
 JsonObject = dict[str, Any]
@@ -56,11 +58,22 @@ class GraphReader(Protocol):
 
 @dataclass
 class FetchedItem:
-    """One listed object: its payload (sub-resources merged in when ``complete``)."""
+    """One listed object: its payload (sub-resources merged in when ``complete``).
+
+    ``problem`` is set when the object cannot be stored at all (see :class:`.choices.ItemProblem`);
+    such an item is skipped by the writer, never stored and never a reason to fail.
+    """
 
     payload: JsonObject
     complete: bool = True
     error: GraphError | None = None
+    problem: ItemProblem | None = None
+
+    @property
+    def object_id(self) -> str | None:
+        """The listed id when it is a non-empty string, else None."""
+        value = self.payload.get("id")
+        return value if isinstance(value, str) and value else None
 
 
 @dataclass
@@ -98,7 +111,7 @@ def _read_sub_resources(
 ) -> None:
     """Read every sub-resource of ``chunk`` (≤ 20 items) through one ``$batch`` per resource."""
     for key, contract in spec.sub_resources:
-        wanted = [item for item in chunk if item.complete]
+        wanted = [item for item in chunk if item.complete and item.problem is None]
         if not wanted:
             return
         budget.acquire(spec.bucket, len(wanted))
@@ -118,6 +131,25 @@ def _read_sub_resources(
                 item.complete, item.error = False, result.error
 
 
+def _listed_item(spec: PolicyTypeSpec, raw: object) -> FetchedItem:
+    """Wrap one listed object, marking the problem that keeps it from being stored, if any."""
+    if not isinstance(raw, dict):
+        return FetchedItem({}, complete=False, problem=ItemProblem.NO_ID)
+    item = FetchedItem(raw)
+    object_id = item.object_id
+    if object_id is None:
+        item.complete, item.problem = False, ItemProblem.NO_ID
+        return item
+    for _key, contract in spec.sub_resources:
+        try:
+            get_contract(contract).relative_url({"id": object_id})
+        except InvalidPathParameter:
+            # $batch would refuse the whole chunk for this one id: skip the object instead.
+            item.complete, item.problem = False, ItemProblem.ID_REJECTED
+            break
+    return item
+
+
 def fetch_policy_type(
     client: GraphReader,
     spec: PolicyTypeSpec,
@@ -133,22 +165,13 @@ def fetch_policy_type(
     """
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
     try:
-        pages = client.iter_pages(spec.list_contract)
+        pages = client.iter_pages(spec.list_contract, top=spec.top)
         while True:
             budget.acquire(spec.bucket)
             page = next(pages, None)
             if page is None:
                 break
-            items = []
-            for raw in page:
-                object_id = raw.get("id")
-                if not isinstance(object_id, str) or not object_id:
-                    raise GraphError(
-                        ReasonCode.MALFORMED_RESPONSE,
-                        "Graph listed an object without an id.",
-                        contract=spec.list_contract,
-                    )
-                items.append(FetchedItem(raw))
+            items = [_listed_item(spec, raw) for raw in page]
             del page
             if spec.sub_resources and items:
                 chunks = list(_chunks(items, BATCH_LIMIT))
@@ -161,7 +184,7 @@ def fetch_policy_type(
             outcome.pages += 1
             outcome.items += len(items)
             for item in items:
-                if not item.complete:
+                if not item.complete and item.problem is None:
                     outcome.incomplete += 1
                     outcome.item_error = outcome.item_error or item.error
             emit(FetchedPage(spec.policy_type.value, items))

@@ -7,10 +7,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from tenantpilot.core.db import check_environment_workspace
 
 from .choices import PolicyType, ScheduleFrequency
+
+#: The longest provider object id stored, in UTF-8 bytes. Graph does not bound its ids, but a
+#: unique btree index row on PostgreSQL is limited to ~2.7 kB: 1024 bytes of id plus the
+#: environment and type keep every identity row far below that, on SQLite and PostgreSQL alike.
+#: A longer id is a per-item problem of the sync (skipped, counted, named), never a cut-off id.
+MAX_PROVIDER_OBJECT_ID_BYTES = 1024
+
+#: The provider of rows written before items carried their own provider key.
+LEGACY_PROVIDER_KEY = "microsoft"
 
 
 class ImmutableRecordError(Exception):
@@ -58,7 +69,10 @@ class InventoryItem(models.Model):
     """One provider object last observed in an environment, identified by its provider object id.
 
     Guarantees: one row per (environment, policy type, provider object id) — the display name is
-    never identity, so a rename keeps the row; ``current_version`` points at the newest
+    never identity, so a rename keeps the row; the provider object id is stored verbatim at its
+    real length (at most :data:`MAX_PROVIDER_OBJECT_ID_BYTES`), never cut; ``provider_key`` is the
+    provider the row was read from, fixed when the row is created — identity never depends on
+    which connection is the environment's default today; ``current_version`` points at the newest
     :class:`PolicyVersion`; ``gone_at`` is set only when a *complete* listing of the type no longer
     contained the object, and cleared when it reappears. Items are never deleted.
     """
@@ -69,7 +83,13 @@ class InventoryItem(models.Model):
     )
     # Validated against PolicyType in clean(); no ``choices`` so a new type needs no migration.
     policy_type = models.CharField(max_length=64)
-    provider_object_id = models.CharField(max_length=200)
+    provider_object_id = models.TextField()
+    # Which provider's object this is (e.g. "microsoft"); set from the syncing connection.
+    provider_key = models.CharField(max_length=64, default=LEGACY_PROVIDER_KEY)
+    # The connection whose sync last saw the object (kept when the default connection changes).
+    provider_connection = models.ForeignKey(
+        "providers.ProviderConnection", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     odata_type = models.CharField(max_length=200, blank=True)
     display_name = models.CharField(max_length=400, blank=True)
     payload_hash = models.CharField(max_length=64)
@@ -94,6 +114,12 @@ class InventoryItem(models.Model):
                 fields=["environment", "policy_type", "provider_object_id"], name="inventory_item_identity"
             ),
             models.CheckConstraint(condition=~Q(provider_object_id=""), name="inventory_item_id_not_empty"),
+            # Characters, not bytes (portable); the writer enforces the byte bound before this.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("provider_object_id"), MAX_PROVIDER_OBJECT_ID_BYTES),
+                name="inventory_item_id_bounded",
+            ),
+            models.CheckConstraint(condition=~Q(provider_key=""), name="inventory_item_provider_not_empty"),
         ]
         indexes = [
             models.Index(fields=["environment", "policy_type", "display_name"], name="inv_item_env_type_name_idx"),

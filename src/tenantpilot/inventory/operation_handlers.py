@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from tenantpilot.graph.errors import GraphError
+from tenantpilot.graph.reasons import ReasonCode
 from tenantpilot.operations.choices import OperationType, RunOutcome, SummaryKey
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.reasons import RunReason
@@ -21,7 +22,7 @@ from tenantpilot.providers.selectors import connection_for_run
 
 from .choices import PolicyType
 from .fetch import TypeOutcome
-from .services import compliance_snapshot_record, schedules_run_due
+from .services import SyncSummary, compliance_snapshot_record, schedules_run_due
 from .sync import sync_inventory
 
 
@@ -33,15 +34,16 @@ def _item_key(policy_type: str) -> str:
 def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     """Sync every inventoried policy type of the run's environment.
 
-    ``succeeded`` when every type was listed completely and every item's content was read;
-    ``partially_succeeded`` when some types failed (their items untouched) or some items'
-    sub-resources could not be read (those keep their previous version); ``failed`` when no
-    type could be listed at all.
+    ``succeeded`` when every type was listed completely and every item was stored with its
+    content; ``partially_succeeded`` when some types failed (pages read before the failure are
+    written, nothing of those types is marked gone), some items' sub-resources could not be read
+    (those keep their previous version) or some items were unusable (skipped, counted and named);
+    ``failed`` when no type could be listed at all.
     """
     connection = connection_for_run(run)
     environment = connection.environment
     with graph_client(connection) as client:
-        report = sync_inventory(client=client, run=run, environment=environment)
+        report = sync_inventory(client=client, run=run, environment=environment, connection=connection)
         stats = client.stats.snapshot()
     summary = report.summary
     counts: dict[str, int] = {
@@ -50,6 +52,7 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
         SummaryKey.UPDATED: summary.counts.updated,
         SummaryKey.UNCHANGED: summary.counts.unchanged,
         SummaryKey.UNKNOWN: summary.counts.unknown,
+        SummaryKey.SKIPPED: summary.counts.skipped,
         SummaryKey.GONE: summary.gone,
         SummaryKey.VERSIONS_CREATED: summary.counts.created + summary.counts.updated,
         SummaryKey.TYPES_SYNCED: len(summary.completed_types),
@@ -60,21 +63,43 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     }
     for policy_type, outcome in report.outcomes.items():
         counts[_item_key(policy_type)] = outcome.items
-    if not summary.failed_types and not summary.counts.unknown:
+    if not summary.failed_types and not summary.counts.unknown and not summary.counts.skipped:
         return RunResult(RunOutcome.SUCCEEDED, counts)
     first_error = _first_error(report.outcomes.values())
-    if not summary.completed_types:
+    if not summary.completed_types and not any(summary.written.values()):
         code = first_error.reason_code.value if first_error else RunReason.INTERNAL_ERROR.value
         message = first_error.message if first_error else "No policy type could be read."
         return RunResult(RunOutcome.FAILED, counts, code, message)
+    code = first_error.reason_code.value if first_error else ReasonCode.MALFORMED_RESPONSE.value
+    return RunResult(RunOutcome.PARTIALLY_SUCCEEDED, counts, code, sync_message(summary))
+
+
+def sync_message(summary: SyncSummary) -> str:
+    """What a partial sync did, truthfully per type (the run stores the first 300 characters).
+
+    A failed type with nothing read says its items were left as they were; one that failed after
+    some pages says those pages were applied and that nothing was marked gone; skipped items are
+    counted and the first is named (all are named in the sync's audit row).
+    """
     parts = []
-    if summary.failed_types:
-        labels = ", ".join(f"{PolicyType(t).label} ({code})" for t, code in sorted(summary.failed_types.items()))
+    untouched = [t for t in sorted(summary.failed_types) if not summary.written.get(t)]
+    part_read = [t for t in sorted(summary.failed_types) if summary.written.get(t)]
+    if untouched:
+        labels = ", ".join(f"{PolicyType(t).label} ({summary.failed_types[t]})" for t in untouched)
         parts.append(f"Not synced, items left as they were: {labels}.")
+    if part_read:
+        labels = ", ".join(
+            f"{PolicyType(t).label} ({summary.failed_types[t]}, {summary.written[t]} read)" for t in part_read
+        )
+        parts.append(
+            f"Listing stopped part-way: {labels}; items read before the failure were updated, none marked gone."
+        )
+    if summary.counts.skipped:
+        first = summary.counts.skipped_items[0].describe() if summary.counts.skipped_items else ""
+        parts.append(f"{summary.counts.skipped} unusable item(s) skipped (first: {first}).")
     if summary.counts.unknown:
         parts.append(f"{summary.counts.unknown} item(s) could not be read completely and keep their previous version.")
-    code = first_error.reason_code.value if first_error else RunReason.INTERNAL_ERROR.value
-    return RunResult(RunOutcome.PARTIALLY_SUCCEEDED, counts, code, " ".join(parts))
+    return " ".join(parts)
 
 
 def _first_error(outcomes: Iterable[TypeOutcome]) -> GraphError | None:

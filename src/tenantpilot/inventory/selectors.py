@@ -10,10 +10,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tenantpilot.authz.authority import Scope
+from tenantpilot.baselines.normalize import ReferenceNames
 from tenantpilot.core.errors import NotFound
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
+from .choices import PolicyType
 from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
 
 
@@ -141,3 +143,26 @@ def schedule_list(*, scope: Scope, environment: ManagedEnvironment) -> dict[str,
     scope.require(policies.VIEW_SCHEDULES)
     _check(scope, environment)
     return {s.operation_type: s for s in Schedule.objects.filter(environment=environment).select_related("last_run")}
+
+
+def inventory_reference_names(*, environment_id: int) -> ReferenceNames:
+    """The environment's reference data as id → display name maps, in one query (system code).
+
+    From the items currently present (never gone ones) of the reference types: Entra groups,
+    assignment filters and scope tags (the built-in Default tag keeps its id ``"0"``). Compare
+    uses it to turn tenant-specific ids in assignments into portable names; an id missing here is
+    one the last sync did not see. Items without a name are left out (never mapped to "").
+    """
+    kinds = {
+        PolicyType.GROUPS.value: "groups",
+        PolicyType.ASSIGNMENT_FILTERS.value: "filters",
+        PolicyType.ROLE_SCOPE_TAGS.value: "scope_tags",
+    }
+    names: dict[str, dict[str, str]] = {kind: {} for kind in kinds.values()}
+    rows = InventoryItem.objects.filter(
+        environment_id=environment_id, policy_type__in=list(kinds), gone_at__isnull=True
+    ).values_list("policy_type", "provider_object_id", "display_name")
+    for policy_type, object_id, display_name in rows.iterator(chunk_size=5000):
+        if display_name:
+            names[kinds[policy_type]][object_id] = display_name
+    return ReferenceNames(groups=names["groups"], filters=names["filters"], scope_tags=names["scope_tags"])

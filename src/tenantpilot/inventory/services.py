@@ -7,12 +7,13 @@ in workers (system writes: audited with actor None, once per run, not once per i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
@@ -26,9 +27,23 @@ from tenantpilot.resources.fingerprint import normalize_payload, payload_fingerp
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
-from .choices import METADATA_FIELDS, POLICY_TYPE_SPECS, PolicyType, ScheduleFrequency, ScheduleResult
+from .choices import (
+    METADATA_FIELDS,
+    POLICY_TYPE_SPECS,
+    ItemProblem,
+    PolicyType,
+    ScheduleFrequency,
+    ScheduleResult,
+)
 from .fetch import FetchedItem
-from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
+from .models import (
+    LEGACY_PROVIDER_KEY,
+    MAX_PROVIDER_OBJECT_ID_BYTES,
+    ComplianceSnapshot,
+    InventoryItem,
+    PolicyVersion,
+    Schedule,
+)
 
 logger = logging.getLogger("tenantpilot.inventory")
 
@@ -44,19 +59,51 @@ _FREQUENCY_STEP = {ScheduleFrequency.HOURLY: dt.timedelta(hours=1), ScheduleFreq
 # Inventory sync: applying what a worker read
 
 
+#: How many skipped items a summary names (the count is always exact).
+MAX_NAMED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """One listed object the sync could not store: its type, a short form of its id, and why."""
+
+    policy_type: str
+    object_id: str  # shortened for display (ids may be long); "" when the object had no id
+    problem: ItemProblem
+
+    def describe(self) -> str:
+        ident = f"'{self.object_id}'" if self.object_id else "(no id)"
+        return f"{policy_type_label(self.policy_type)} {ident}: {self.problem.label}"
+
+
+def _short_id(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
 @dataclass
 class PageCounts:
-    """What writing one page did."""
+    """What writing one page (or a whole sync) did; ``skipped`` names at most ``MAX_NAMED_PROBLEMS``."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     unknown: int = 0
     reappeared: int = 0
+    skipped: int = 0
+    skipped_items: list[SkippedItem] = field(default_factory=list)
 
     def add(self, other: PageCounts) -> None:
-        for name in ("created", "updated", "unchanged", "unknown", "reappeared"):
+        for name in ("created", "updated", "unchanged", "unknown", "reappeared", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        room = MAX_NAMED_PROBLEMS - len(self.skipped_items)
+        self.skipped_items.extend(other.skipped_items[: max(0, room)])
+
+    def skip(self, policy_type: str, object_id: object, problem: ItemProblem) -> None:
+        self.skipped += 1
+        if len(self.skipped_items) < MAX_NAMED_PROBLEMS:
+            self.skipped_items.append(SkippedItem(policy_type, _short_id(object_id), problem))
 
 
 def _display_name(policy_type: str, payload: Mapping[str, Any]) -> str:
@@ -86,32 +133,162 @@ def item_metadata(payload: Mapping[str, Any]) -> dict[str, Any]:
     return meta
 
 
+def _storable(payload: Any) -> bool:
+    """Whether both databases can hold ``payload`` as JSON and text.
+
+    JSON only (no NaN/infinity, string keys); no NUL character anywhere (PostgreSQL refuses it in
+    text and jsonb) and no lone surrogate (not UTF-8 anywhere).
+    """
+    try:
+        json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return not _has_nul(payload)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+@dataclass
+class _Prepared:
+    fetched: FetchedItem
+    normalized: Any = None
+    digest: str = ""
+
+
+def _prepare(policy_type: str, fetched: FetchedItem, counts: PageCounts) -> _Prepared | None:
+    """Check one listed item; a problem item is counted as skipped and None is returned."""
+    problem = fetched.problem
+    object_id = fetched.object_id
+    if problem is None and object_id is None:
+        problem = ItemProblem.NO_ID
+    if problem is None and len(str(object_id).encode("utf-8", "surrogatepass")) > MAX_PROVIDER_OBJECT_ID_BYTES:
+        problem = ItemProblem.ID_TOO_LONG
+    if problem is None and not _storable(fetched.payload):
+        problem = ItemProblem.PAYLOAD_UNUSABLE
+    prepared = _Prepared(fetched)
+    if problem is None and fetched.complete:
+        try:
+            prepared.normalized = normalize_payload(fetched.payload)
+            prepared.digest = payload_fingerprint(prepared.normalized)
+        except (TypeError, ValueError):
+            problem = ItemProblem.PAYLOAD_UNUSABLE
+    if problem is not None:
+        counts.skip(policy_type, object_id, problem)
+        logger.warning(
+            "inventory item skipped type=%s problem=%s id=%r", policy_type, problem.value, _short_id(object_id)
+        )
+        return None
+    return prepared
+
+
+def _touchable_id(fetched: FetchedItem) -> str | None:
+    """The id under which a skipped item may already be stored (so it is seen, not gone)."""
+    object_id = fetched.object_id
+    if object_id is None or len(object_id.encode("utf-8", "surrogatepass")) > MAX_PROVIDER_OBJECT_ID_BYTES:
+        return None
+    return object_id if _storable(object_id) else None
+
+
 def inventory_apply_page(
     *,
     run: OperationRun,
     environment: ManagedEnvironment,
     policy_type: str,
     items: Iterable[FetchedItem],
+    connection: Any | None = None,
     now: dt.datetime | None = None,
 ) -> PageCounts:
-    """Upsert one listed page of ``policy_type`` (worker only; one transaction).
+    """Upsert one listed page of ``policy_type`` (worker only; one transaction per page).
 
     A complete item whose normalized payload's hash differs from its current version gets a new
     immutable :class:`PolicyVersion`; an unchanged one is only marked seen. An *incomplete* item
     (a sub-resource read failed) is marked seen and keeps its previous version — partial evidence
     is never versioned. Identity is the provider object id, so a rename is a new version of the
-    same row.
+    same row. New rows carry ``connection``'s provider key; every row written or seen records
+    ``connection`` as the one that last synced it.
+
+    One unusable item never fails the page: an item without a usable id, with an id over
+    :data:`MAX_PROVIDER_OBJECT_ID_BYTES`, with content that cannot be normalized or stored, or
+    that the database refuses on its own, is skipped and counted (``skipped``); if it is already
+    stored under its id, that row is marked seen and keeps its previous version, so it is never
+    marked gone because of the problem.
     """
     if policy_type not in POLICY_TYPE_SPECS:
         raise ValidationFailed("Unregistered policy type.", field="policy_type")
     now = now or timezone.now()
-    by_id: dict[str, FetchedItem] = {}
-    for fetched in items:
-        by_id[str(fetched.payload["id"])] = fetched
     counts = PageCounts()
-    if not by_id:
+    by_id: dict[str, _Prepared] = {}
+    keep_ids: set[str] = set()
+    for fetched in items:
+        prepared = _prepare(policy_type, fetched, counts)
+        if prepared is None:
+            touchable = _touchable_id(fetched)
+            if touchable is not None:
+                keep_ids.add(touchable)
+            continue
+        by_id[str(fetched.object_id)] = prepared
+    keep_ids -= set(by_id)
+    if not by_id and not keep_ids:
         return counts
+    write = _PageWrite(run, environment, policy_type, connection, now)
+    try:
+        with transaction.atomic():
+            counts.add(write.apply(by_id))
+            write.touch(keep_ids)
+        return counts
+    except (IntegrityError, DataError):
+        # Something on the page was refused after all: find it by writing item by item.
+        logger.warning("inventory page refused by the database type=%s; writing item by item", policy_type)
+    for object_id, prepared in by_id.items():
+        try:
+            with transaction.atomic():
+                counts.add(write.apply({object_id: prepared}))
+        except (IntegrityError, DataError):
+            counts.skip(policy_type, object_id, ItemProblem.PAYLOAD_UNUSABLE)
+            logger.warning(
+                "inventory item skipped type=%s problem=store_refused id=%r", policy_type, _short_id(object_id)
+            )
+            keep_ids.add(object_id)
     with transaction.atomic():
+        write.touch(keep_ids)
+    return counts
+
+
+@dataclass
+class _PageWrite:
+    """The database side of :func:`inventory_apply_page` (call inside a transaction)."""
+
+    run: OperationRun
+    environment: ManagedEnvironment
+    policy_type: str
+    connection: Any | None
+    now: dt.datetime
+
+    @property
+    def provider_key(self) -> str:
+        key = getattr(self.connection, "provider_key", "")
+        return str(key) if key else LEGACY_PROVIDER_KEY
+
+    def touch(self, object_ids: set[str]) -> None:
+        """Mark already-stored rows of ``object_ids`` seen by this run, keeping their version."""
+        if object_ids:
+            InventoryItem.objects.filter(
+                environment=self.environment, policy_type=self.policy_type, provider_object_id__in=list(object_ids)
+            ).update(last_seen_at=self.now, last_seen_run=self.run, gone_at=None, provider_connection=self.connection)
+
+    def apply(self, by_id: Mapping[str, _Prepared]) -> PageCounts:
+        run, environment, policy_type, now = self.run, self.environment, self.policy_type, self.now
+        counts = PageCounts()
+        if not by_id:
+            return counts
         existing = {
             row[1]: row
             for row in InventoryItem.objects.filter(
@@ -121,8 +298,9 @@ def inventory_apply_page(
         new_items: list[InventoryItem] = []
         new_payloads: list[tuple[InventoryItem, Any, Any, str]] = []
         touched: list[int] = []
-        changed: list[tuple[int, int, Any, Any, str, dict[str, Any]]] = []
-        for object_id, fetched in by_id.items():
+        changed: list[tuple[int, int, Any, Any, str]] = []
+        for object_id, prepared in by_id.items():
+            fetched = prepared.fetched
             row = existing.get(object_id)
             if row is not None and row[4] is not None:
                 counts.reappeared += 1
@@ -132,12 +310,11 @@ def inventory_apply_page(
                     touched.append(row[0])
                     continue
                 # Listed but its content is unknown: record that it exists, version it later.
-                new_items.append(_new_item(run, environment, policy_type, fetched.payload, "", now))
+                new_items.append(self._new_item(fetched.payload, ""))
                 continue
-            normalized = normalize_payload(fetched.payload)
-            digest = payload_fingerprint(normalized)
+            normalized, digest = prepared.normalized, prepared.digest
             if row is None:
-                item = _new_item(run, environment, policy_type, fetched.payload, digest, now)
+                item = self._new_item(fetched.payload, digest)
                 new_items.append(item)
                 new_payloads.append((item, fetched.payload, normalized, digest))
                 counts.created += 1
@@ -145,7 +322,7 @@ def inventory_apply_page(
                 touched.append(row[0])
                 counts.unchanged += 1
             else:
-                changed.append((row[0], (row[3] or 0) + 1, fetched.payload, normalized, digest, {}))
+                changed.append((row[0], (row[3] or 0) + 1, fetched.payload, normalized, digest))
                 counts.updated += 1
 
         if new_items:
@@ -153,7 +330,7 @@ def inventory_apply_page(
         versions: list[PolicyVersion] = []
         for item, payload, normalized, digest in new_payloads:
             versions.append(_version(run, environment, item.pk, 1, payload, normalized, digest, now))
-        for pk, number, payload, normalized, digest, _ in changed:
+        for pk, number, payload, normalized, digest in changed:
             versions.append(_version(run, environment, pk, number, payload, normalized, digest, now))
         if versions:
             PolicyVersion.objects.bulk_create(versions)
@@ -165,7 +342,7 @@ def inventory_apply_page(
             InventoryItem.objects.bulk_update(created, ["current_version"])
         if changed:
             updates = []
-            for pk, _number, payload, _normalized, digest, _ in changed:
+            for pk, _number, payload, _normalized, digest in changed:
                 updates.append(
                     InventoryItem(
                         pk=pk,
@@ -177,6 +354,7 @@ def inventory_apply_page(
                         last_seen_run=run,
                         gone_at=None,
                         current_version=version_by_item[pk],
+                        provider_connection=self.connection,
                     )
                 )
             InventoryItem.objects.bulk_update(
@@ -190,34 +368,31 @@ def inventory_apply_page(
                     "last_seen_run",
                     "gone_at",
                     "current_version",
+                    "provider_connection",
                 ],
             )
         if touched:
-            InventoryItem.objects.filter(pk__in=touched).update(last_seen_at=now, last_seen_run=run, gone_at=None)
-    return counts
+            InventoryItem.objects.filter(pk__in=touched).update(
+                last_seen_at=now, last_seen_run=run, gone_at=None, provider_connection=self.connection
+            )
+        return counts
 
-
-def _new_item(
-    run: OperationRun,
-    environment: ManagedEnvironment,
-    policy_type: str,
-    payload: Mapping[str, Any],
-    digest: str,
-    now: dt.datetime,
-) -> InventoryItem:
-    return InventoryItem(
-        workspace_id=environment.workspace_id,
-        environment=environment,
-        policy_type=policy_type,
-        provider_object_id=str(payload["id"])[:200],
-        odata_type=str(payload.get("@odata.type") or "")[:200],
-        display_name=_display_name(policy_type, payload),
-        payload_hash=digest,
-        metadata=item_metadata(payload),
-        first_seen_at=now,
-        last_seen_at=now,
-        last_seen_run=run,
-    )
+    def _new_item(self, payload: Mapping[str, Any], digest: str) -> InventoryItem:
+        return InventoryItem(
+            workspace_id=self.environment.workspace_id,
+            environment=self.environment,
+            policy_type=self.policy_type,
+            provider_object_id=str(payload["id"]),
+            provider_key=self.provider_key,
+            provider_connection=self.connection,
+            odata_type=str(payload.get("@odata.type") or "")[:200],
+            display_name=_display_name(self.policy_type, payload),
+            payload_hash=digest,
+            metadata=item_metadata(payload),
+            first_seen_at=self.now,
+            last_seen_at=self.now,
+            last_seen_run=self.run,
+        )
 
 
 def _version(
@@ -249,8 +424,15 @@ class SyncSummary:
 
     completed_types: list[str] = field(default_factory=list)
     failed_types: dict[str, str] = field(default_factory=dict)  # type -> reason code
+    # Items written per type (from the pages read), including types whose listing failed later.
+    written: dict[str, int] = field(default_factory=dict)
     counts: PageCounts = field(default_factory=PageCounts)
     gone: int = 0
+
+    @property
+    def partial_types(self) -> list[str]:
+        """Completely listed types in which some items were skipped (see :class:`ItemProblem`)."""
+        return sorted({p.policy_type for p in self.counts.skipped_items} & set(self.completed_types))
 
 
 def inventory_finish_sync(
@@ -258,8 +440,9 @@ def inventory_finish_sync(
 ) -> int:
     """Mark gone what complete listings no longer contained and audit the sync (one transaction).
 
-    Only types in ``summary.completed_types`` are touched: a type whose listing failed keeps
-    every item as it was. Returns the number of items marked gone.
+    Only types in ``summary.completed_types`` are touched: a type whose listing failed part-way
+    marks nothing gone (the items of the pages it did read were already updated, the others keep
+    their state). Returns the number of items marked gone.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -287,6 +470,8 @@ def inventory_finish_sync(
                 "updated": summary.counts.updated,
                 "unchanged": summary.counts.unchanged,
                 "unknown": summary.counts.unknown,
+                "skipped": summary.counts.skipped,
+                "skipped_items": [p.describe() for p in summary.counts.skipped_items],
                 "gone": gone,
             },
         )

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.tenancy.models import ManagedEnvironment
@@ -50,14 +51,18 @@ def sync_inventory(
     client: GraphReader,
     run: OperationRun,
     environment: ManagedEnvironment,
+    connection: Any | None = None,
     specs: Sequence[PolicyTypeSpec] | None = None,
     budget: ThrottleBudget | None = None,
     on_page: Callable[[], None] | None = None,
 ) -> SyncReport:
     """Read every policy type of ``specs`` (default: all) and write what was read.
 
-    Never raises a Graph error: a type that failed is reported in the outcome and its items are
-    left as they were; only completely listed types mark missing items gone.
+    Never raises a Graph error, and one unusable item never fails anything (it is skipped and
+    counted). A type whose listing failed part-way is reported in the outcome: the pages read
+    before the failure are written (``summary.written``), nothing of that type is marked gone.
+    Only completely listed types mark missing items gone. ``connection`` is the connection
+    read from: new rows take its provider key.
     """
     specs = list(specs if specs is not None else POLICY_TYPE_SPECS.values())
     budget = budget or ThrottleBudget()
@@ -100,13 +105,20 @@ def sync_inventory(
                     continue  # draining after a write failure
                 try:
                     counts = inventory_apply_page(
-                        run=run, environment=environment, policy_type=message.policy_type, items=message.items
+                        run=run,
+                        environment=environment,
+                        policy_type=message.policy_type,
+                        items=message.items,
+                        connection=connection,
                     )
                 except BaseException as exc:  # noqa: BLE001 - stop the readers, drain, then re-raise
                     failure = exc
                     stop.set()
                     continue
                 summary.counts.add(counts)
+                summary.written[message.policy_type] = summary.written.get(message.policy_type, 0) + (
+                    counts.created + counts.updated + counts.unchanged + counts.unknown
+                )
                 del message
                 if on_page is not None:
                     on_page()

@@ -23,10 +23,12 @@ from .models import ProviderResourceBinding
 
 
 def inventory_provider_key(environment_id: int) -> str:
-    """The provider an environment's inventory is read from (inventory rows carry no provider key).
+    """The provider a *new* inventory sync of the environment would read from.
 
     That is the provider of the environment's default connection, else the provider a new
-    connection gets by default. Named through the connection model so this module stays neutral.
+    connection gets by default. Never the identity of a stored item: every inventory row carries
+    the provider key it was read with (``InventoryItem.provider_key``), which does not change
+    when the default connection does; :func:`inventory_item_descriptor` reads the row's key.
     """
     from tenantpilot.providers.models import ProviderConnection
 
@@ -174,11 +176,14 @@ def inventory_item_get(*, scope: Scope, environment: ManagedEnvironment, item_id
 def inventory_item_descriptor(item: Any, *, provider_key: str | None = None) -> ProviderResourceDescriptor:
     """Describe an inventory item through its provider's adapter (pure; no provider call).
 
+    The provider is the item's own ``provider_key`` (the one it was synced with), so the
+    descriptor and its canonical key survive a change of the environment's default connection.
+
     The raw object is the item's stored payload if it has one, else its current version's payload
     (as the provider returned it), else the identity fields the item keeps. Raises ``ValidationFailed``
     (``field="inventory_item"``) when the adapter cannot identify it.
     """
-    provider_key = provider_key or inventory_provider_key(item.environment_id)
+    provider_key = provider_key or getattr(item, "provider_key", "") or inventory_provider_key(item.environment_id)
     version = getattr(item, "current_version", None)
     payload = getattr(item, "payload", None) or (version.payload if version is not None else None)
     if not isinstance(payload, dict) or not payload:
