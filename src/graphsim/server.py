@@ -108,6 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         sim = self.server.sim
+        sim._note_arrival()
         reply: HttpReply
         try:
             if self.server.host_name == "graph":
@@ -117,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer, never hang the client
             data = json.dumps({"error": {"code": "InternalServerError", "message": f"graphsim: {exc!r}"}}).encode()
             reply = HttpReply(500, {"Content-Type": ERROR_CONTENT_TYPE}, data)
+        finally:
+            sim._note_served()
         if reply.reset:
             self._reset()
             return
@@ -169,6 +172,12 @@ class GraphSimulator:
         self._buckets = TokenBuckets(throttle_limits)
         self._log_lock = threading.Lock()
         self._requests: list[LoggedRequest] = []
+        # Bumped by clear_requests(); a request is logged only if it arrived in the current
+        # generation, so one still being served for an earlier test (e.g. a latency fault the
+        # client gave up on) cannot appear in the next test's log.
+        self._log_generation = 0
+        self._arrival = threading.local()
+        self._in_flight = 0
         self._tls = TlsMaterial(ca_dir)
         self._token_authority = TokenAuthority()
         self._login = LoginService(
@@ -350,9 +359,27 @@ class GraphSimulator:
             return list(self._requests)
 
     def clear_requests(self) -> None:
-        """Empty the request log."""
+        """Empty the request log. Requests that arrived before this call and are still being
+        served (a client may have given up on a slow answer) are never logged afterwards."""
         with self._log_lock:
             self._requests.clear()
+            self._log_generation += 1
+
+    @property
+    def requests_in_flight(self) -> int:
+        """How many requests (on both hosts) have arrived and are still being handled."""
+        with self._log_lock:
+            return self._in_flight
+
+    def _note_arrival(self) -> None:
+        """Remember, for this handler thread, which log generation the current request belongs to."""
+        with self._log_lock:
+            self._arrival.generation = self._log_generation
+            self._in_flight += 1
+
+    def _note_served(self) -> None:
+        with self._log_lock:
+            self._in_flight -= 1
 
     def _log(
         self,
@@ -367,6 +394,8 @@ class GraphSimulator:
     ) -> None:
         entry = LoggedRequest(host, method, path, query, status, tenant_id, client_id, batch_inner, time.monotonic())
         with self._log_lock:
+            if getattr(self._arrival, "generation", self._log_generation) != self._log_generation:
+                return  # arrived before the log was cleared
             self._requests.append(entry)
 
     # -- login host -----------------------------------------------------------------------
