@@ -97,3 +97,36 @@ def test_database_refuses_a_second_notification_for_a_run_and_a_cross_workspace_
         OperationRun.objects.create(
             workspace=world.b, environment=world.a1, type="inventory.sync", scope_key="env:other", initiator_label="x"
         )
+
+
+def test_concurrent_checks_of_two_connections_produce_one_run_and_scope_busy_for_the_other(world, settings):
+    from tenantpilot.providers.models import ProviderConnection
+
+    settings.TASKS = DB_TASKS
+    connections = [
+        ProviderConnection.objects.create(
+            workspace=world.a,
+            environment=world.a1,
+            display_name=name,
+            entra_tenant_id=world.a1.tenant_id,
+            client_id="11111111-2222-3333-4444-555555555555",
+            auth_type="client_secret",
+        )
+        for name in ("A", "B")
+    ]
+    results = _race(
+        20,
+        lambda i: operation_start(
+            actor=world.owner,
+            operation_type=OperationType.PROVIDER_HEALTH_CHECK,
+            environment=world.a1,
+            connection=connections[i % 2],
+        ),
+    )
+    run = OperationRun.objects.get()
+    for i, result in enumerate(results):
+        if connections[i % 2].pk == run.connection_id:
+            assert not isinstance(result, Exception) and result.run.pk == run.pk
+        else:
+            assert isinstance(result, ScopeBusy) and result.active_run.pk == run.pk
+    assert AuditLog.objects.filter(action=AuditAction.OPERATION_STARTED).count() == 1

@@ -42,26 +42,40 @@ START_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class StartResult:
-    """The run a start request produced: a new one, or the active run of the same type (``deduped``)."""
+    """The run a start request produced: a new one, or the active run of the same operation on the
+    same target (``deduped``)."""
 
     run: OperationRun
     deduped: bool
 
 
 class ScopeBusy(Conflict):
-    """Another operation is active on the scope; ``active_run`` is that run (name it, link it)."""
+    """Another run is active on the scope; ``active_run`` is that run (name it, link it).
+
+    Raised for another operation type, and for the same type on another target (a health check
+    of connection B while connection A's check runs): the scope runs one thing at a time.
+    """
 
     def __init__(self, active_run: OperationRun) -> None:
         self.active_run = active_run
         state = RunStatus(active_run.status).label.lower()
+        where = "environment" if active_run.environment_id is not None else "workspace"
         super().__init__(
-            f"Scope busy: {active_run.type_label} (run #{active_run.pk}) is {state} for this scope. "
+            f"Scope busy: {describe_run(active_run)} (run #{active_run.pk}) is {state} for this {where}. "
             "Wait for it to finish, then start again."
         )
 
     @property
     def active_run_url(self) -> str:
         return self.active_run.get_absolute_url()
+
+
+def describe_run(run: OperationRun) -> str:
+    """The run's type and, when it targets a connection, which one (for messages)."""
+    connection = run.connection if run.connection_id is not None else None
+    if connection is None:
+        return run.type_label
+    return f"{run.type_label} of “{connection.display_name}”"
 
 
 class IllegalTransition(Conflict):
@@ -84,8 +98,11 @@ def operation_start(
     """Start ``operation_type`` on the environment (or, with ``environment=None``, the workspace).
 
     The caller authorizes first. One active run per scope, enforced by a partial unique index:
-    the same type on a busy scope returns the active run (``deduped``, nothing written); another
-    type raises ``ScopeBusy``. A new run is audited (``operation.started``) in the same
+    the same operation on the same target (type and connection) returns the active run
+    (``deduped``, nothing written); anything else on a busy scope — another type, or the same
+    type on another connection — raises ``ScopeBusy`` naming and linking the active run. The
+    decision is taken on the run the database kept: a start that loses the insert race retries
+    and compares with the winner. A new run is audited (``operation.started``) in the same
     transaction and enqueued only after that transaction commits. ``context`` is redacted.
     """
     if operation_type not in OperationType.values:
@@ -106,7 +123,7 @@ def operation_start(
         with transaction.atomic():
             active = _active_run(scope_key)
             if active is not None:
-                return _dedupe_or_refuse(active, kind)
+                return _dedupe_or_refuse(active, kind, connection.pk if connection is not None else None)
             run = OperationRun(
                 workspace=workspace,
                 environment=environment,
@@ -145,11 +162,17 @@ def operation_start(
 
 
 def _active_run(scope_key: str) -> OperationRun | None:
-    return OperationRun.objects.active().filter(scope_key=scope_key).select_related("workspace").first()
+    return (
+        OperationRun.objects.active()
+        .filter(scope_key=scope_key)
+        .select_related("workspace", "environment", "connection")
+        .first()
+    )
 
 
-def _dedupe_or_refuse(active: OperationRun, kind: OperationType) -> StartResult:
-    if active.type == kind.value:
+def _dedupe_or_refuse(active: OperationRun, kind: OperationType, connection_id: int | None) -> StartResult:
+    """The active run when it is the same operation on the same target; ``ScopeBusy`` otherwise."""
+    if active.type == kind.value and active.connection_id == connection_id:
         return StartResult(run=active, deduped=True)
     raise ScopeBusy(active)
 

@@ -211,13 +211,13 @@ def connection_check(
     try:
         result = services.connection_check_start(actor=request.user, connection=connection)
     except ScopeBusy as busy:
-        messages.error(request, f"{busy.message} Wait for it to finish, then check again.")
+        messages.error(request, busy.message)
         return redirect(run_url(scope, busy.active_run))
     except Conflict as error:
         messages.error(request, error.message)
         return _to_detail(scope, environment, connection.pk)
     if result.deduped:
-        messages.info(request, "A check of this environment is already queued or running; showing it.")
+        messages.info(request, "A check of this connection is already queued or running; showing it.")
     else:
         messages.success(request, "Connection check queued.")
     return redirect(run_url(scope, result.run))
