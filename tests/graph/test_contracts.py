@@ -98,7 +98,8 @@ def test_relative_url_fills_placeholders_and_adds_top():
     "good", ["0", "1b0cb496-269c-4b28-91da-acb0b42b2155", "t_DefaultLimit", "a_b", "x:y", "abc.def"]
 )
 def test_url_safe_provider_ids_are_accepted(good):
-    get_contract("configurationPolicies.settings").relative_url({"id": good})
+    url = get_contract("configurationPolicies.settings").relative_url({"id": good})
+    assert url == f"deviceManagement/configurationPolicies/{good}/settings"
 
 
 @pytest.mark.parametrize(
