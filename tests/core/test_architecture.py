@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -18,14 +20,53 @@ def _python_files(*parts: str):
 
 
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+    """Every dotted name ``path`` imports (see :func:`_imported_names`)."""
+    module = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+    return _imported_names(path.read_text(), module.removesuffix(".__init__"), is_package=path.name == "__init__.py")
+
+
+def _imported_names(source: str, module: str, *, is_package: bool = False) -> set[str]:
+    """Every dotted name the source imports, whatever the spelling: ``import a.b``, ``from a
+    import b`` (gives ``a.b``), relative imports (resolved against ``module``), star imports
+    (gives the package itself) and ``importlib.import_module("a.b")`` / ``__import__("a.b")``."""
+    package = module if is_package else module.rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            for alias in node.names:
+                names.add(base if alias.name == "*" else f"{base}.{alias.name}")
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if called in {"import_module", "__import__"} and isinstance(node.args[0].value, str):
+                names.add(node.args[0].value)
     return names
+
+
+GRAPH_CLIENT_MODULES = ("tenantpilot.graph.client", "tenantpilot.graph.tokens")
+
+
+def _reaches_graph_client(name: str) -> bool:
+    """Whether importing ``name`` hands over the Graph client or token code: one of those
+    modules or anything in them, a name the graph package re-exports from them
+    (``from tenantpilot.graph import GraphClient``), or the package itself."""
+    if name == "tenantpilot.graph" or any(name == m or name.startswith(m + ".") for m in GRAPH_CLIENT_MODULES):
+        return True
+    if not name.startswith("tenantpilot.graph."):
+        return False
+    parent, _, attr = name.rpartition(".")
+    try:
+        target = getattr(importlib.import_module(parent), attr)
+    except (ImportError, AttributeError):
+        return False
+    origin = target.__name__ if inspect.ismodule(target) else getattr(target, "__module__", "")
+    return origin in GRAPH_CLIENT_MODULES
 
 
 @pytest.mark.parametrize("interface", INTERFACES)
@@ -43,9 +84,47 @@ def test_only_the_gateway_imports_the_graph_client():
         for p in _python_files()
         if p not in allowed
         and "graph" not in p.relative_to(SRC).parts[:1]
-        and any(m in {"tenantpilot.graph.client", "tenantpilot.graph.tokens"} for m in _imports(p))
+        and any(_reaches_graph_client(m) for m in _imports(p))
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tenantpilot.graph.client",
+        "import tenantpilot.graph.tokens as t",
+        "from tenantpilot.graph.client import GraphClient",
+        "from tenantpilot.graph import client",
+        "from tenantpilot.graph import tokens as t",
+        "from tenantpilot.graph import GraphClient",
+        "from tenantpilot.graph import TokenProvider",
+        "from tenantpilot.graph import *",
+        "import tenantpilot.graph",
+        "from tenantpilot import graph",
+        "from ..graph import client",
+        "from ..graph.tokens import TokenProvider",
+        "from .. import graph",
+        "import importlib\nc = importlib.import_module('tenantpilot.graph.client')",
+        "def f():\n    from tenantpilot.graph import client",
+    ],
+)
+def test_the_graph_client_rule_catches_every_import_spelling(source):
+    names = _imported_names(source, "tenantpilot.inventory.sync")
+    assert any(_reaches_graph_client(m) for m in names), names
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tenantpilot.graph.errors import GraphError",
+        "from tenantpilot.graph.reasons import ReasonCode",
+        "from tenantpilot.graph import ReasonCode, GraphError",
+        "from ..graph import contracts",
+    ],
+)
+def test_the_graph_client_rule_allows_the_rest_of_the_graph_package(source):
+    assert not any(_reaches_graph_client(m) for m in _imported_names(source, "tenantpilot.inventory.sync"))
 
 
 def test_interfaces_never_write_models_directly():
