@@ -21,6 +21,7 @@ class RunReason(StrEnum):
     CONNECTION_DISABLED = "connection_disabled"
     NO_CONNECTION = "no_connection"
     SCOPE_BUSY_SKIPPED = "scope_busy_skipped"
+    CREDENTIAL_UNAVAILABLE = "credential_unavailable"
     BASELINE_EVIDENCE_UNUSABLE = "baseline_evidence_unusable"
     BASELINE_NO_SNAPSHOT = "baseline_no_snapshot"
 
@@ -50,6 +51,10 @@ _RUN_REASONS: dict[RunReason, tuple[str, str]] = {
     RunReason.SCOPE_BUSY_SKIPPED: (
         "Skipped: scope busy",
         "Another operation was running for this environment, so this one was skipped.",
+    ),
+    RunReason.CREDENTIAL_UNAVAILABLE: (
+        "Credential unavailable",
+        "The stored secret cannot be decrypted with the configured key ring: restore the key or enter the secret again.",
     ),
     RunReason.BASELINE_EVIDENCE_UNUSABLE: (
         "Evidence unusable",

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.operations.reasons import RunReason
+from tenantpilot.operations.registry import OperationFailed
 
 from .choices import AuthType
 from .models import ProviderConnection, ProviderCredential
@@ -34,8 +36,25 @@ MAX_CERTIFICATE_BYTES = 64 * 1024
 _lock = threading.Lock()
 
 
-class CredentialUnavailable(Exception):
-    """The stored credential cannot be decrypted (missing key, corrupted row). Carries no secret."""
+UNDECRYPTABLE_MESSAGE = (
+    "The stored secret cannot be decrypted with the configured key ring: restore the key or enter the secret again."
+)
+
+
+class CredentialUnavailable(OperationFailed):
+    """The stored credential cannot be used: missing, not decryptable with the key ring (its key
+    was removed), or corrupted. Carries no secret.
+
+    It is an ``OperationFailed``: raised inside any operation run (a health check, an inventory
+    sync, anything that loads the credential), the run fails with the registered reason
+    ``credential_unavailable`` and this actionable message, never as an internal error.
+    """
+
+    def __init__(self, message: str = UNDECRYPTABLE_MESSAGE) -> None:
+        super().__init__(RunReason.CREDENTIAL_UNAVAILABLE, message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -227,21 +246,23 @@ def credential_material(connection: ProviderConnection) -> Material:
     """Decrypt the connection's credential. Only ``providers.gateway`` calls this."""
     credential = ProviderCredential.objects.filter(connection=connection).first()
     if credential is None:
-        raise CredentialUnavailable("The connection has no stored credential.")
+        raise CredentialUnavailable("The connection has no stored secret: enter the secret again.")
     try:
         document = json.loads(key_ring().decrypt(credential.ciphertext.encode()))
     except (InvalidToken, ValueError):
-        raise CredentialUnavailable(
-            "The stored credential cannot be decrypted with the configured keys."
-        ) from None
-    if document.get("kind") == AuthType.CLIENT_SECRET:
-        return SecretMaterial(document["client_secret"])
-    return CertificateMaterial(
-        private_key_pem=document["private_key_pem"],
-        certificate_pem=document["certificate_pem"],
-        thumbprint=document["thumbprint"],
-        expires_at=dt.datetime.fromisoformat(document["expires_at"]),
-    )
+        raise CredentialUnavailable(UNDECRYPTABLE_MESSAGE) from None
+    try:
+        if document.get("kind") == AuthType.CLIENT_SECRET:
+            return SecretMaterial(str(document["client_secret"]))
+        return CertificateMaterial(
+            private_key_pem=str(document["private_key_pem"]),
+            certificate_pem=str(document["certificate_pem"]),
+            thumbprint=str(document["thumbprint"]),
+            expires_at=dt.datetime.fromisoformat(document["expires_at"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # Decrypted, but not a credential document this version understands. Never echo it.
+        raise CredentialUnavailable("The stored secret is unreadable: enter the secret again.") from None
 
 
 def rotate_credentials() -> dict[int, int]:

@@ -14,6 +14,7 @@ from tenantpilot.graph.reasons import ReasonCode
 from tenantpilot.operations.reasons import RunReason
 
 from .choices import ConnectionHealth
+from .credentials import CredentialUnavailable
 from .gateway import graph_client, token_has_roles
 from .models import ProviderConnection
 
@@ -114,6 +115,10 @@ def check_connection(connection: ProviderConnection) -> HealthReport:
                         transient = transient or error
     except GraphError as error:
         return _unhealthy(error)
+    except CredentialUnavailable as error:
+        # The key ring no longer opens the stored secret: nothing was called, and the operator
+        # must act (restore the key or enter the secret again).
+        return HealthReport(ConnectionHealth.UNHEALTHY, error.reason_code, error.message)
     report = HealthReport(ConnectionHealth.HEALTHY, permissions=permissions)
     if report.missing_permissions:
         report.health = ConnectionHealth.DEGRADED
