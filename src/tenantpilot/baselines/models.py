@@ -306,6 +306,7 @@ class BaselineCompareItem(models.Model):
         "inventory.InventoryItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     target_object_id = models.TextField(blank=True)
+    target_content_hash = models.CharField(max_length=64, blank=True)
     baseline_label = models.CharField(max_length=400, blank=True)
     target_label = models.CharField(max_length=400, blank=True)
     outcome = models.CharField(max_length=32, choices=CompareOutcome.choices)
