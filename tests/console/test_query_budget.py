@@ -32,19 +32,22 @@ def _add_rows(world, n):
 
 
 LIST_PAGES = [
-    ("console:workspace-picker", False),
-    ("console:workspace-home", True),
-    ("console:members", True),
-    ("console:audit", True),
+    ("console:workspace-picker", False, {}),
+    ("console:workspace-home", True, {}),
+    ("console:members", True, {}),
+    ("console:audit", True, {}),
+    ("console:audit", True, {"date_from": "2000-01-01", "date_to": "2999-12-31"}),
+    ("console:audit", True, {"action": AuditAction.ENVIRONMENT_UPDATED.value}),
+    ("console:notifications", True, {}),
 ]
 
 
-@pytest.mark.parametrize(("route", "in_workspace"), LIST_PAGES)
-def test_list_page_query_count_is_independent_of_row_count(client, world, settings, route, in_workspace):
+@pytest.mark.parametrize(("route", "in_workspace", "filters"), LIST_PAGES)
+def test_list_page_query_count_is_independent_of_row_count(client, world, settings, route, in_workspace, filters):
     settings.TENANTPILOT_PAGE_SIZE = 50
     client.force_login(world.owner)
     target = reverse(route, kwargs={"workspace": world.a.slug} if in_workspace else None)
-    params = {"all": "1"}
+    params = {"all": "1", **filters}
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:

@@ -67,6 +67,9 @@ class AuditLog(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="audit_ws_created_idx"),
             models.Index(fields=["workspace", "environment", "-created_at"], name="audit_ws_env_created_idx"),
+            # The audit log's action and actor filters, each kept in created_at order.
+            models.Index(fields=["workspace", "action", "-created_at"], name="audit_ws_action_created_idx"),
+            models.Index(fields=["workspace", "actor", "-created_at"], name="audit_ws_actor_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -178,6 +178,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "workspace", "read_at"], name="notification_user_unread_idx"),
+            # The notifications list: one user's rows in one workspace, newest first.
+            models.Index(fields=["user", "workspace", "-created_at"], name="notification_user_created_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["run"], name="notification_one_per_run"),

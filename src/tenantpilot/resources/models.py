@@ -166,6 +166,8 @@ class ProviderResourceBinding(models.Model):
                 name="prb_lookup_idx",
             ),
             models.Index(fields=["environment", "binding_status", "-decided_at"], name="prb_env_status_idx"),
+            # The bindings list: one environment's rows, newest decision first.
+            models.Index(fields=["workspace", "environment", "-decided_at"], name="prb_ws_env_decided_idx"),
             models.Index(fields=["environment", "resolution_mode"], name="prb_env_mode_idx"),
             models.Index(fields=["canonical_subject_key"], name="prb_canonical_key_idx"),
             models.Index(fields=["provider_key"], name="prb_provider_idx"),
