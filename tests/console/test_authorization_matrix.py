@@ -30,13 +30,19 @@ def renamed_a1(world):
     return {"display_name": f"Renamed {uuid.uuid4().hex[:6]}", "tenant_id": world.a1.tenant_id, "default_domain": ""}
 
 
+def hidden_tenant_environment(world):
+    """A new environment with a1's tenant id: a field error for who sees a1, and 403 for who does not."""
+    return {"display_name": "Clash", "tenant_id": world.a1.tenant_id, "default_domain": ""}
+
+
 def new_member(world):
     return {"user": UserFactory().username, "role": Role.READONLY.value}
 
 
 CASES = [
     RouteCase("console:workspace-home", C.WORKSPACE_VIEW),
-    RouteCase("console:environment-create", C.ENVIRONMENT_MANAGE),
+    # A restricted member may not add environments at all (a taken tenant id would reveal a hidden one).
+    RouteCase("console:environment-create", C.ENVIRONMENT_MANAGE, restricted_status=(403,)),
     RouteCase(
         "console:environment-create",
         C.ENVIRONMENT_MANAGE,
@@ -44,6 +50,16 @@ CASES = [
         data=new_environment,
         audit_action=AuditAction.ENVIRONMENT_CREATED,
         ok_status=(302,),
+        restricted_status=(403,),
+    ),
+    RouteCase(
+        "console:environment-create",
+        C.ENVIRONMENT_MANAGE,
+        "POST",
+        data=hidden_tenant_environment,
+        ok_status=(400,),
+        restricted_status=(403,),
+        unaudited_reason="always refused: the tenant id is taken",
     ),
     RouteCase("console:environment-detail", C.ENVIRONMENT_VIEW, kwargs=env_a1, environment_scoped=True),
     RouteCase("console:environment-edit", C.ENVIRONMENT_MANAGE, kwargs=env_a1, environment_scoped=True),
@@ -96,6 +112,19 @@ CASES = [
         data=lambda w: {"restricted": "on", "environments": [w.a1.pk]},
         audit_action=AuditAction.MEMBER_ACCESS_CHANGED,
         ok_status=(302,),
+        # a1 is hidden from them, and the member sees everything today: a field error either way.
+        restricted_status=(400,),
+    ),
+    RouteCase(
+        "console:member-access",
+        C.WORKSPACE_MANAGE_MEMBERS,
+        "POST",
+        kwargs=fresh_readonly_member,
+        data=lambda w: {},
+        audit_action=AuditAction.MEMBER_ACCESS_CHANGED,
+        ok_status=(302,),
+        # Lifting a restriction ("all environments") exceeds what a restricted member sees.
+        restricted_status=(400,),
     ),
     RouteCase("console:member-remove", C.WORKSPACE_MANAGE_MEMBERS, kwargs=fresh_readonly_member),
     RouteCase(
@@ -140,4 +169,6 @@ def test_every_workspace_route_has_a_matrix_case():
 def test_every_mutating_case_expects_an_audit_row_or_says_why_not():
     for case in _all_console_cases():
         if case.method != "GET":
-            assert case.audit_action is not None or case.unaudited_reason, f"{case} mutates without an expected audit row"
+            assert case.audit_action is not None or case.unaudited_reason, (
+                f"{case} mutates without an expected audit row"
+            )

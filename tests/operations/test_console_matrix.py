@@ -46,6 +46,7 @@ CASES = [
         kwargs=readonly_notification,
         data=lambda w: {},
         ok_status=(302,),
+        restricted_status=(404,),  # another member's notification
         unaudited_reason="marks the actor's own notification read",
     ),
     RouteCase(

@@ -94,11 +94,32 @@ def test_environment_create_needs_manage_capability_and_membership(world):
     assert _counts() == before
 
 
-def test_restricted_creator_keeps_access_to_what_they_created(world):
-    env = services.environment_create(
-        actor=world.restricted, workspace=world.a, display_name="Mine", tenant_id=str(uuid.uuid4())
-    )
-    assert EnvironmentAccess.objects.filter(environment=env, membership__user=world.restricted).exists()
+@pytest.mark.parametrize("tenant_of", ["new", "hidden", "visible"])
+def test_restricted_member_cannot_create_environments_whatever_the_tenant_id(world, tenant_of):
+    """One answer for a fresh tenant id, a hidden environment's and a visible one's: no existence oracle."""
+    tenant = {"new": str(uuid.uuid4()), "hidden": world.a1.tenant_id, "visible": world.a2.tenant_id}[tenant_of]
+    before = _counts()
+    with pytest.raises(Forbidden) as refused:
+        services.environment_create(actor=world.restricted, workspace=world.a, display_name="Mine", tenant_id=tenant)
+    assert "tenant id" not in refused.value.message
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("tenant_of", ["new", "hidden"])
+def test_restricted_member_cannot_change_a_tenant_id_whatever_the_value(world, tenant_of):
+    tenant = {"new": str(uuid.uuid4()), "hidden": world.a1.tenant_id}[tenant_of]
+    with pytest.raises(ValidationFailed) as refused:
+        services.environment_update(actor=world.restricted, environment=world.a2, tenant_id=tenant)
+    assert refused.value.field == "tenant_id"
+    assert "already" not in refused.value.message
+    world.a2.refresh_from_db()
+    assert world.a2.tenant_id != tenant
+
+
+def test_restricted_member_may_still_rename_a_visible_environment(world):
+    services.environment_update(actor=world.restricted, environment=world.a2, display_name="Alpha Two B")
+    world.a2.refresh_from_db()
+    assert world.a2.display_name == "Alpha Two B"
 
 
 def test_environment_update_audits_changed_fields_only(world):

@@ -22,7 +22,7 @@ def test_membership_add_by_username_or_email_is_audited(world):
     )
     assert (m.user, m.role) == (user, Role.OPERATOR)
     row = AuditLog.objects.get(action=AuditAction.MEMBER_ADDED)
-    assert row.metadata == {"user_id": user.pk, "role": "operator"}
+    assert row.metadata == {"user_id": user.pk, "role": "operator", "restricted": False}
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_outsider_gets_not_found(world):
 def test_last_owner_can_be_neither_demoted_nor_removed(world_single_owner):
     _ws, owner_m = world_single_owner
     before = AuditLog.objects.count()
-    with pytest.raises(Conflict):
+    with pytest.raises(Forbidden):  # nobody changes their own role, last owner or not
         services.membership_change_role(actor=owner_m.user, membership=owner_m, role=Role.MANAGER)
     with pytest.raises(Conflict):
         services.membership_remove(actor=owner_m.user, membership=owner_m)
@@ -80,10 +80,10 @@ def test_last_owner_can_be_neither_demoted_nor_removed(world_single_owner):
     assert AuditLog.objects.count() == before
 
 
-def test_an_owner_can_step_down_once_another_owner_exists(world_single_owner):
+def test_an_owner_can_be_stepped_down_by_another_owner(world_single_owner):
     ws, owner_m = world_single_owner
     second = MembershipFactory(workspace=ws, role=Role.OWNER)
-    services.membership_change_role(actor=owner_m.user, membership=owner_m, role=Role.READONLY)
+    services.membership_change_role(actor=second.user, membership=owner_m, role=Role.READONLY)
     assert WorkspaceMembership.objects.get(pk=owner_m.pk).role == Role.READONLY
     row = AuditLog.objects.get(action=AuditAction.MEMBER_ROLE_CHANGED)
     assert row.metadata == {"user_id": owner_m.user_id, "from_role": "owner", "to_role": "readonly"}

@@ -18,7 +18,12 @@ from typing import Any
 from django.db.models import Model
 
 from tenantpilot.core.errors import Forbidden, NotFound
-from tenantpilot.tenancy.models import EnvironmentAccess, ManagedEnvironment, Workspace, WorkspaceMembership
+from tenantpilot.tenancy.models import (
+    ManagedEnvironment,
+    ManagedEnvironmentQuerySet,
+    Workspace,
+    WorkspaceMembership,
+)
 
 from .capabilities import Capability
 from .roles import capabilities_for
@@ -50,19 +55,25 @@ class Scope:
     def role(self) -> str:
         return self.membership.role
 
-    def environments(self) -> Any:
-        """The environments this member may see (archived ones included; filter as needed)."""
-        qs = ManagedEnvironment.objects.filter(workspace=self.workspace)
-        if self.membership.restricted_environments:
-            qs = qs.filter(access_grants__membership=self.membership)
-        return qs
+    @property
+    def is_restricted(self) -> bool:
+        """True when the member sees only the environments granted to them."""
+        return bool(self.membership.restricted_environments)
+
+    def environments(self) -> ManagedEnvironmentQuerySet:
+        """The environments this member may see (archived ones included; filter as needed).
+
+        Only a shorthand for ``ManagedEnvironment.objects.visible_to(self)``, the one scoping rule.
+        """
+        return ManagedEnvironment.objects.visible_to(self)
 
     def can_access_environment(self, environment: ManagedEnvironment) -> bool:
+        """True when ``environment`` is one this member may see."""
         if environment.workspace_id != self.workspace.pk:
             return False
-        if not self.membership.restricted_environments:
+        if not self.is_restricted:
             return True
-        return EnvironmentAccess.objects.filter(membership=self.membership, environment=environment).exists()
+        return self.environments().filter(pk=environment.pk).exists()
 
     def environment(self, environment_id: object) -> ManagedEnvironment:
         """The visible environment with this explicit id, else ``NotFound``."""

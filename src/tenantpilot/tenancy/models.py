@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.db import check_environment_workspace
@@ -44,12 +45,66 @@ class Workspace(models.Model):
         return self.name
 
 
+class EnvironmentScope(Protocol):
+    """What environment scoping needs to know of an actor: the workspace and their membership in it.
+
+    ``authz.authority.Scope`` is one; it is named by shape so this module stays below ``authz``.
+    """
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def membership(self) -> WorkspaceMembership: ...
+
+
 class ManagedEnvironmentQuerySet(models.QuerySet["ManagedEnvironment"]):
+    """Environments, with the one scoping rule every environment query goes through.
+
+    ``visible_to(scope)`` is the restricted queryset (in the spirit of NetBox's
+    ``RestrictedQuerySet``): every selector that lists, counts or resolves environments, or lists
+    records carrying an environment (through ``restrict_to_visible_environments``), starts from it,
+    so a new page cannot forget a member's restriction.
+    """
+
     def for_workspace(self, workspace: Workspace) -> ManagedEnvironmentQuerySet:
         return self.filter(workspace=workspace)
 
     def active(self) -> ManagedEnvironmentQuerySet:
         return self.filter(archived_at__isnull=True)
+
+    def visible_to(self, scope: EnvironmentScope) -> ManagedEnvironmentQuerySet:
+        """The environments of ``scope``'s workspace its member may see (archived ones included).
+
+        An unrestricted member sees every environment of the workspace; a restricted one only
+        those granted to their membership. Nothing of another workspace, ever. One row per
+        environment (a subquery, not a join), so counts stay true.
+        """
+        qs = self.filter(workspace=scope.workspace)
+        if scope.membership.restricted_environments:
+            qs = qs.filter(
+                pk__in=EnvironmentAccess.objects.filter(membership=scope.membership).values("environment_id")
+            )
+        return qs
+
+    def visible_to_user(self, user: Any) -> ManagedEnvironmentQuerySet:
+        """Across every workspace ``user`` belongs to, the environments they may see.
+
+        The same rule as ``visible_to`` for each of the user's memberships, in one query (for
+        pages that span workspaces, such as the workspace picker). Anonymous: nothing.
+        """
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        unrestricted = WorkspaceMembership.objects.filter(
+            workspace=OuterRef("workspace"), user=user, restricted_environments=False
+        )
+        granted = EnvironmentAccess.objects.filter(
+            environment=OuterRef("pk"),
+            membership__user=user,
+            membership__workspace=OuterRef("workspace"),
+            membership__restricted_environments=True,
+        )
+        return self.filter(Exists(unrestricted) | Exists(granted))
 
 
 class ManagedEnvironment(models.Model):
@@ -126,3 +181,23 @@ class EnvironmentAccess(models.Model):
         check_environment_workspace(self)
         if self.membership_id and self.membership.workspace_id != self.workspace_id:
             raise ValidationError({"membership": "The membership belongs to another workspace."})
+
+
+def restrict_to_visible_environments(
+    qs: models.QuerySet[Any], scope: EnvironmentScope, *, field: str = "environment", workspace_level: bool = True
+) -> models.QuerySet[Any]:
+    """Narrow ``qs`` (rows carrying ``workspace`` and an environment ``field``) to what ``scope`` may see.
+
+    Rows of another workspace never pass. Rows about an environment the member cannot see never
+    pass. Rows with no environment (workspace-level rows) pass only when ``workspace_level``.
+    Built on ``ManagedEnvironment.objects.visible_to``: the one place the restriction rule lives.
+    """
+    qs = qs.filter(workspace=scope.workspace)
+    if not scope.membership.restricted_environments:
+        # Every environment of the workspace is visible, and a row's environment is always of
+        # the row's workspace (composite foreign keys), so the workspace filter is the whole rule.
+        return qs if workspace_level else qs.filter(**{f"{field}__isnull": False})
+    visible = Q(**{f"{field}__in": ManagedEnvironment.objects.visible_to(scope).values("pk")})
+    if workspace_level:
+        return qs.filter(Q(**{f"{field}__isnull": True}) | visible)
+    return qs.filter(visible)

@@ -72,11 +72,24 @@ def _check_tenant_unique(workspace: Workspace, tenant_id: str, *, exclude_pk: in
         raise ValidationFailed("This workspace already has an environment for this tenant id.", field="tenant_id")
 
 
+def _refuse_tenant_change_when_restricted(scope: Scope) -> None:
+    """A restricted member may not change a tenant id: "already taken" would reveal a hidden environment."""
+    if not policies.can_change_tenant_id(scope):
+        raise ValidationFailed(policies.RESTRICTED_TENANT_CHANGE_MESSAGE, field="tenant_id")
+
+
 def environment_create(
     *, actor: Any, workspace: Workspace, display_name: str, tenant_id: str, default_domain: str = ""
 ) -> ManagedEnvironment:
-    """Register a customer tenant in ``workspace``."""
+    """Register a customer tenant in ``workspace``.
+
+    Only members who see every environment of the workspace may add one (``Forbidden``
+    otherwise). A restricted member is refused whatever the tenant id, because any answer that
+    depended on it ("this tenant id is taken") would tell them that a hidden environment exists.
+    """
     scope = authorize(actor, policies.CREATE_ENVIRONMENT, workspace)
+    if not policies.can_create_environment(scope):
+        raise Forbidden(policies.RESTRICTED_CREATE_MESSAGE)
     environment = ManagedEnvironment(
         workspace=workspace,
         **_normalized({"display_name": display_name, "tenant_id": tenant_id, "default_domain": default_domain}),
@@ -86,11 +99,6 @@ def environment_create(
         with transaction.atomic():
             _check_tenant_unique(workspace, environment.tenant_id)
             environment.save()
-            if scope.membership.restricted_environments:
-                # The creator must keep seeing what they created.
-                EnvironmentAccess.objects.create(
-                    workspace=workspace, membership=scope.membership, environment=environment
-                )
             audit_record(
                 actor=actor,
                 action=AuditAction.ENVIRONMENT_CREATED,
@@ -140,7 +148,7 @@ def environment_update(*, actor: Any, environment: ManagedEnvironment, **changes
     unknown = set(changes) - set(ENVIRONMENT_FIELDS)
     if unknown:
         raise ValidationFailed("Unknown field.", field=sorted(unknown)[0])
-    authorize(actor, policies.UPDATE_ENVIRONMENT, environment)
+    scope = authorize(actor, policies.UPDATE_ENVIRONMENT, environment)
     try:
         with transaction.atomic():
             current = ManagedEnvironment.objects.select_for_update().get(pk=environment.pk)
@@ -152,6 +160,7 @@ def environment_update(*, actor: Any, environment: ManagedEnvironment, **changes
             if not changed:
                 return current
             if "tenant_id" in changed:
+                _refuse_tenant_change_when_restricted(scope)
                 _refuse_tenant_change_with_data(current)
                 _check_tenant_unique(current.workspace, current.tenant_id, exclude_pk=current.pk)
             current.save()
@@ -211,7 +220,12 @@ def _lock_owner_count(workspace: Workspace) -> int:
 
 
 def membership_add(*, actor: Any, workspace: Workspace, user_identifier: str, role: str) -> WorkspaceMembership:
-    """Add an existing user (by username or e-mail) to the workspace with ``role``."""
+    """Add an existing user (by username or e-mail) to the workspace with ``role``.
+
+    A member added by a *restricted* actor starts restricted, with no environment: an
+    unrestricted membership would see environments hidden from the actor. The actor then grants
+    environments they see themselves through ``membership_set_environment_access``.
+    """
     scope = _manager_scope(actor, workspace)
     new_role = _require_role(role)
     if not can_grant(scope.role, new_role):
@@ -230,13 +244,15 @@ def membership_add(*, actor: Any, workspace: Workspace, user_identifier: str, ro
         with transaction.atomic():
             if WorkspaceMembership.objects.filter(workspace=workspace, user=user).exists():
                 raise ValidationFailed("This user is already a member.", field="user")
-            membership = WorkspaceMembership.objects.create(workspace=workspace, user=user, role=new_role)
+            membership = WorkspaceMembership.objects.create(
+                workspace=workspace, user=user, role=new_role, restricted_environments=scope.is_restricted
+            )
             audit_record(
                 actor=actor,
                 action=AuditAction.MEMBER_ADDED,
                 workspace=workspace,
                 target=membership,
-                metadata={"user_id": user.pk, "role": new_role.value},
+                metadata={"user_id": user.pk, "role": new_role.value, "restricted": membership.restricted_environments},
             )
     except IntegrityError:
         raise ValidationFailed("This user is already a member.", field="user") from None
@@ -244,7 +260,7 @@ def membership_add(*, actor: Any, workspace: Workspace, user_identifier: str, ro
 
 
 def membership_change_role(*, actor: Any, membership: WorkspaceMembership, role: str) -> WorkspaceMembership:
-    """Change a member's role; never above the actor's own, never leaving no owner."""
+    """Change a member's role; never above the actor's own, never leaving no owner, never one's own."""
     scope = _manager_scope(actor, membership.workspace)
     new_role = _require_role(role)
     with transaction.atomic():
@@ -252,6 +268,8 @@ def membership_change_role(*, actor: Any, membership: WorkspaceMembership, role:
         current = WorkspaceMembership.objects.select_for_update().filter(pk=membership.pk).first()
         if current is None or current.workspace_id != scope.workspace.pk:
             raise NotFound()
+        if policies.is_own_membership(scope, current):
+            raise Forbidden(policies.OWN_ACCESS_MESSAGE)
         if not (can_grant(scope.role, current.role) and can_grant(scope.role, new_role)):
             raise Forbidden("You cannot change a role above your own.")
         if current.role == new_role:
@@ -296,27 +314,49 @@ def membership_remove(*, actor: Any, membership: WorkspaceMembership) -> None:
 def membership_set_environment_access(
     *, actor: Any, membership: WorkspaceMembership, restricted: bool, environment_ids: Iterable[int]
 ) -> WorkspaceMembership:
-    """Let a member see every environment, or only the listed ones (all from this workspace)."""
+    """Let a member see every environment, or only the listed ones — never beyond the actor's own sight.
+
+    Guarantees:
+    - nobody changes their own access (``Forbidden``), so nobody widens it;
+    - only environments the actor may see can be granted: any other id, hidden or missing,
+      gets the same field error on ``environments`` (no existence oracle);
+    - a restricted actor cannot lift a restriction ("all environments" exceeds what they see:
+      a field error on ``restricted``), nor restrict a member who sees everything (that would
+      decide about environments hidden from the actor: same field error);
+    - grants of environments hidden from the actor are kept as they are: the actor neither sees
+      nor decides them.
+    """
     scope = _manager_scope(actor, membership.workspace)
-    wanted = sorted({int(pk) for pk in environment_ids}) if restricted else []
+    try:
+        wanted = sorted({int(pk) for pk in environment_ids}) if restricted else []
+    except (TypeError, ValueError):
+        raise ValidationFailed("Choose environments of this workspace.", field="environments") from None
     with transaction.atomic():
         current = WorkspaceMembership.objects.select_for_update().filter(pk=membership.pk).first()
         if current is None or current.workspace_id != scope.workspace.pk:
             raise NotFound()
+        if policies.is_own_membership(scope, current):
+            raise Forbidden(policies.OWN_ACCESS_MESSAGE)
         if not can_grant(scope.role, current.role):
             raise Forbidden("You cannot change access of a member whose role is above your own.")
-        environments = list(ManagedEnvironment.objects.filter(workspace=current.workspace, pk__in=wanted))
+        if scope.is_restricted and not (restricted and current.restricted_environments):
+            raise ValidationFailed(policies.RESTRICTED_GRANT_ALL_MESSAGE, field="restricted")
+        visible = ManagedEnvironment.objects.visible_to(scope)
+        environments = list(visible.filter(pk__in=wanted))
         if len(environments) != len(wanted):
             raise ValidationFailed("Choose environments of this workspace.", field="environments")
         current.restricted_environments = restricted
         current.save(update_fields=["restricted_environments"])
-        EnvironmentAccess.objects.filter(membership=current).delete()
+        # Only the actor's part of the grants is replaced; hidden grants stay untouched.
+        EnvironmentAccess.objects.filter(membership=current, environment__in=visible.values("pk")).delete()
         grants = [
             EnvironmentAccess(workspace=current.workspace, membership=current, environment=e) for e in environments
         ]
         for grant in grants:
             grant.full_clean()
         EnvironmentAccess.objects.bulk_create(grants)
+        if not restricted:
+            EnvironmentAccess.objects.filter(membership=current).delete()
         audit_record(
             actor=actor,
             action=AuditAction.MEMBER_ACCESS_CHANGED,

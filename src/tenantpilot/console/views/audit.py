@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from tenantpilot.audit.selectors import audit_list
+from tenantpilot.audit.selectors import audit_list, audit_rows_for_viewer
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
@@ -32,9 +32,11 @@ def audit_log(request: HttpRequest, scope: Scope) -> HttpResponse:
         date_to=filters.get("date_to"),
     )
     status = form_status(form)
+    page = paginate(request, rows)
+    page.object_list = audit_rows_for_viewer(scope=scope, rows=page.object_list)
     return render(
         request,
         "console/audit/list.html",
-        {"scope": scope, "form": form, "page": paginate(request, rows), "query": query_without_page(request)},
+        {"scope": scope, "form": form, "page": page, "query": query_without_page(request)},
         status=status,
     )

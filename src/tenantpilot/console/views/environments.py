@@ -11,7 +11,7 @@ from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import EnvironmentForm, form_status
-from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.core.errors import Forbidden, ValidationFailed
 from tenantpilot.operations.selectors import operation_run_list
 from tenantpilot.providers.selectors import connection_list
 from tenantpilot.tenancy import policies, services
@@ -36,6 +36,10 @@ def environment_detail(request: HttpRequest, scope: Scope, environment: ManagedE
 @require_http_methods(["GET", "POST"])
 @workspace_view(Capability.ENVIRONMENT_MANAGE)
 def environment_create(request: HttpRequest, scope: Scope) -> HttpResponse:
+    """Add an environment. A member restricted to some environments is refused (403), form and all:
+    whether a tenant id is taken would reveal environments hidden from them."""
+    if not policies.can_create_environment(scope):
+        raise Forbidden(policies.RESTRICTED_CREATE_MESSAGE)
     form = EnvironmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

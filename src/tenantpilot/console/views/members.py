@@ -13,9 +13,14 @@ from tenantpilot.authz.roles import grantable_roles
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm, form_status
 from tenantpilot.console.pagination import paginate
-from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.core.errors import Conflict, Forbidden, ValidationFailed
 from tenantpilot.tenancy import policies, services
-from tenantpilot.tenancy.selectors import membership_get, membership_list
+from tenantpilot.tenancy.selectors import (
+    grantable_environment_choices,
+    membership_get,
+    membership_list,
+    membership_visible_grant_ids,
+)
 
 
 def _to_members(scope: Scope) -> HttpResponse:
@@ -66,6 +71,8 @@ def member_add(request: HttpRequest, scope: Scope) -> HttpResponse:
 @workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
 def member_change_role(request: HttpRequest, scope: Scope, membership_id: int) -> HttpResponse:
     membership = membership_get(scope=scope, membership_id=membership_id)
+    if policies.is_own_membership(scope, membership):
+        raise Forbidden(policies.OWN_ACCESS_MESSAGE)
     form = MemberRoleForm(request.POST, roles=grantable_roles(scope.role))
     if not form.is_valid():
         messages.error(request, "Choose one of the listed roles.")
@@ -98,13 +105,20 @@ def member_remove(request: HttpRequest, scope: Scope, membership_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 @workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
 def member_access(request: HttpRequest, scope: Scope, membership_id: int) -> HttpResponse:
+    """Choose which environments a member sees. Only environments the viewer sees are offered;
+    nobody edits their own access (403)."""
     membership = membership_get(scope=scope, membership_id=membership_id)
-    choices = [(e.pk, e.display_name) for e in scope.workspace.environments.order_by("display_name")]
+    if policies.is_own_membership(scope, membership):
+        raise Forbidden(policies.OWN_ACCESS_MESSAGE)
     initial = {
         "restricted": membership.restricted_environments,
-        "environments": list(membership.environment_grants.values_list("environment_id", flat=True)),
+        "environments": membership_visible_grant_ids(scope=scope, membership=membership),
     }
-    form = MemberAccessForm(request.POST or None, initial=initial, environment_choices=choices)
+    form = MemberAccessForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        environment_choices=grantable_environment_choices(scope=scope),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_environment_access(

@@ -45,6 +45,6 @@ def workspace_home(request: HttpRequest, scope: Scope) -> HttpResponse:
             "query": query_without_page(request),
             "search": search,
             "show_archived": show_archived,
-            "can_manage": policies.can_manage_environments(scope),
+            "can_manage": policies.can_create_environment(scope),
         },
     )
