@@ -37,7 +37,9 @@ records *why* in ``reason``):
    GUID, which cannot collide across tenants.
 3. The provider adapter's canonical rules: built-ins and virtual targets have tenant-independent
    canonical keys; a target resource of the same type with the same ``canonical_key`` →
-   reason ``canonical_rule``; ``record_identity`` is set.
+   reason ``canonical_rule``; ``record_identity`` is set. Only ``builtin`` and
+   ``virtual-target`` keys take part: a ``policy``/``foundation`` key embeds the tenant's own
+   object id, so its equality is exact identity and stays under rule 2's tenant rule.
 4. The subject's ``match_key`` (a *candidate proposal*, e.g. the normalized display name) within
    the policy type, among target resources not already claimed by rules 1–3 for another subject:
    exactly one → reason ``subject_key``; several → ``ambiguous_match`` listing every candidate
@@ -107,7 +109,11 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class BaselineSubject:
-    """One item of a baseline snapshot."""
+    """One item of a baseline snapshot.
+
+    Hashable (usable in sets and as dict keys): ``normalized`` takes part in equality but not in
+    the hash.
+    """
 
     subject_id: int
     policy_type: str
@@ -116,13 +122,16 @@ class BaselineSubject:
     match_key: str | None
     source_object_id: str
     display_label: str
-    normalized: Mapping[str, Any]
+    normalized: Mapping[str, Any] = field(hash=False)
     content_hash: str
 
 
 @dataclass(frozen=True)
 class TargetResource:
-    """One present inventory item of the target environment, normalized with the target's references."""
+    """One present inventory item of the target environment, normalized with the target's references.
+
+    Hashable like :class:`BaselineSubject`.
+    """
 
     item_id: int
     policy_type: str
@@ -130,7 +139,7 @@ class TargetResource:
     canonical_key: str
     match_key: str | None
     display_label: str
-    normalized: Mapping[str, Any]
+    normalized: Mapping[str, Any] = field(hash=False)
     content_hash: str
     is_builtin: bool = False
 
@@ -298,7 +307,14 @@ _DECIDED_MODES: Mapping[str, Outcome] = {
     _UNSUPPORTED: Outcome.UNSUPPORTED,
     _MISSING_EXPECTED: Outcome.MISSING_EXPECTED,
 }
+_TENANT_INDEPENDENT_KINDS = frozenset({"builtin", "virtual-target"})
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+def _is_tenant_independent(canonical_key: str) -> bool:
+    # "provider:{provider}:{kind}:…" — see tenantpilot.resources.keys for the grammar.
+    parts = canonical_key.split(":", 3)
+    return len(parts) == 4 and parts[2] in _TENANT_INDEPENDENT_KINDS
 
 
 class _Target:
@@ -405,6 +421,8 @@ def compare(data: CompareInput) -> list[SubjectResult]:
             found = index.by_id.get((subject.policy_type, subject.source_object_id))
             if found is not None:
                 return found, Reason.EXACT_IDENTITY
+        if not _is_tenant_independent(subject.canonical_key):
+            return None, None
         found = index.by_canonical.get((subject.policy_type, subject.canonical_key))
         if found is not None:
             return found, Reason.CANONICAL_RULE
