@@ -33,6 +33,7 @@ from tenantpilot.tenancy.models import ManagedEnvironment, Workspace
 from . import policies
 from .choices import GOVERNED_POLICY_TYPES, SnapshotStatus
 from .models import (
+    MAX_EVIDENCE_AGE_HOURS_LIMIT,
     BaselineAssignment,
     BaselineCompareItem,
     BaselineCompareResult,
@@ -143,11 +144,16 @@ def _profile_values(
     if not isinstance(description, str):
         raise ValidationFailed("The description must be text.", field="description")
     types = list(GOVERNED_POLICY_TYPES) if policy_types is None else policy_types
-    if not isinstance(types, (list, tuple)):
-        raise ValidationFailed("Choose the governed policy types as a list.", field="policy_types")
+    if not isinstance(types, (list, tuple)) or not types:
+        raise ValidationFailed("Choose at least one governed policy type.", field="policy_types")
     ignored = {} if ignored_fields is None else ignored_fields
     if isinstance(max_evidence_age_hours, bool) or not isinstance(max_evidence_age_hours, int):
         raise ValidationFailed("The maximum evidence age is a whole number of hours.", field="max_evidence_age_hours")
+    if not 1 <= max_evidence_age_hours <= MAX_EVIDENCE_AGE_HOURS_LIMIT:
+        raise ValidationFailed(
+            f"The maximum evidence age is between 1 and {MAX_EVIDENCE_AGE_HOURS_LIMIT} hours.",
+            field="max_evidence_age_hours",
+        )
     return {
         "name": name.strip(),
         "description": description.strip(),
