@@ -68,6 +68,8 @@ _RESOURCE_MODES = frozenset(
 
 def _profile_for(run: OperationRun) -> BaselineProfile:
     profile_id = (run.context or {}).get("profile_id")
+    if not isinstance(profile_id, int):
+        raise OperationFailed(RunReason.INTERNAL_ERROR, "The run names no baseline profile.")
     profile = BaselineProfile.objects.filter(pk=profile_id, workspace_id=run.workspace_id).first()
     if profile is None or run.environment is None:
         raise OperationFailed(RunReason.INTERNAL_ERROR, "The run names no baseline profile of its workspace.")

@@ -365,6 +365,7 @@ def baseline_capture_start(
         if not text:
             raise ValidationFailed("Capturing anyway needs a note saying why.", field="note")
     forced = refusal is not None
+    assert evidence.run is not None  # refused above otherwise
     with transaction.atomic():
         started = operation_start(
             actor=actor,
