@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
 from tenantpilot.operations.models import Notification, OperationRun
@@ -96,7 +97,10 @@ def test_two_workers_racing_on_one_queue_run_each_run_exactly_once(world, settin
 def test_a_worker_killed_mid_run_is_reaped_as_worker_lost_and_the_scope_frees(world, settings, tmp_path):
     settings.TASKS = DB_TASKS
     run = operation_start(
-        actor=world.owner, operation_type=OperationType.INVENTORY_SYNC, environment=world.a1, context={"sleep": 60}
+        actor=world.owner,
+        operation_type=OperationType.INVENTORY_SYNC,
+        environment=world.a1,
+        context={"sleep": 60, "progress": 5},
     ).run
     env = _worker_env(tmp_path, tmp_path / "executions.log", TENANTPILOT_RUN_HEARTBEAT_SECONDS="0.2")
     worker = _spawn(env, "--reap-interval", "0")
@@ -104,8 +108,8 @@ def test_a_worker_killed_mid_run_is_reaped_as_worker_lost_and_the_scope_frees(wo
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             run.refresh_from_db()
-            if run.status == RunStatus.RUNNING and run.heartbeat_at > run.started_at:
-                break  # running, and the heartbeat thread of the real worker has beaten
+            if run.status == RunStatus.RUNNING and run.summary_counts == {"items": 5}:
+                break  # running, and the heartbeat thread of the real worker saved the progress
             assert worker.poll() is None, _stop(worker)
             time.sleep(0.1)
         else:
@@ -117,6 +121,8 @@ def test_a_worker_killed_mid_run_is_reaped_as_worker_lost_and_the_scope_frees(wo
 
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # nobody finished it: the worker is gone
+    task = DBTaskResult.objects.get(pk=run.task_id)
+    assert task.status == "RUNNING"  # what a SIGKILL leaves in the queue table
     assert (
         operations_reap(now=run.heartbeat_at + dt.timedelta(seconds=settings.TENANTPILOT_RUN_STALE_SECONDS - 1)) == []
     )
@@ -125,6 +131,9 @@ def test_a_worker_killed_mid_run_is_reaped_as_worker_lost_and_the_scope_frees(wo
     ]
     run.refresh_from_db()
     assert (run.status, run.outcome, run.reason_code) == (RunStatus.COMPLETED, RunOutcome.FAILED, "worker_lost")
+    assert run.summary_counts == {"items": 5}  # the progress its last heartbeat saved
+    task.refresh_from_db()
+    assert task.status == "FAILED" and task.exception_class_path.endswith("WorkerLost")
     assert Notification.objects.get(run=run).user == world.owner
     fresh = operation_start(actor=world.owner, operation_type=OperationType.INVENTORY_SYNC, environment=world.a1)
     assert fresh.deduped is False and fresh.run.pk != run.pk

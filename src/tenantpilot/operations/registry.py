@@ -8,6 +8,7 @@ generic message (the exception text may carry a secret, so it is never stored).
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,22 +72,65 @@ def validate_result(result: object) -> RunResult:
 
 
 class RunContext:
-    """What a handler gets beside the run: a heartbeat and progress counts (both written at once)."""
+    """What a handler gets beside the run: a heartbeat and progress counts.
+
+    Progress comes in two kinds. ``add_counts`` writes increments to the run at once.
+    ``set_progress`` records running totals in memory only; the runner's heartbeat thread saves
+    the latest totals with its next beat (and the runner with the run's end), so a run whose
+    worker is killed keeps the counts of what it had done — the reaper settles it with them —
+    without a database write per item.
+    """
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
+        self._lock = threading.Lock()
+        self._progress: dict[str, int] = {}
+        self._version = 0
+        self._saved_version = 0
 
-    def heartbeat(self) -> None:
-        """Tell the reaper this run is alive (long handlers may call it between steps)."""
+    def heartbeat(self) -> bool:
+        """Tell the reaper this run is alive, saving the progress totals that changed since the
+        last beat. Returns whether the run is still running (``False``: it ended or was reaped)."""
         from .services import OperationRunService
 
-        OperationRunService.heartbeat(self.run_id)
+        progress = self.unsaved_progress()
+        alive = OperationRunService.heartbeat(self.run_id, progress=progress)
+        if alive and progress is not None:
+            self.progress_saved(progress)
+        return alive
 
     def add_counts(self, **counts: int) -> dict[str, int]:
         """Add to the run's summary counts (flat, registered keys); returns the new totals."""
         from .services import OperationRunService
 
         return OperationRunService.add_counts(self.run_id, validate_counts(counts))
+
+    def set_progress(self, counts: Mapping[Any, int] | None = None, /, **more: int) -> None:
+        """Record running totals (absolute values, registered keys; validated now, saved with the
+        next heartbeat). Keys not named keep their last value."""
+        valid = validate_counts({**(counts or {}), **more})
+        with self._lock:
+            self._progress.update(valid)
+            self._version += 1
+
+    def progress(self) -> dict[str, int]:
+        """The running totals recorded so far."""
+        with self._lock:
+            return dict(self._progress)
+
+    def unsaved_progress(self) -> dict[str, int] | None:
+        """The totals when they changed since the last save (``None`` otherwise); pair it with
+        ``progress_saved`` once the write succeeded, so a failed beat retries them."""
+        with self._lock:
+            if self._version == self._saved_version:
+                return None
+            return dict(self._progress)
+
+    def progress_saved(self, progress: Mapping[str, int]) -> None:
+        """Mark ``progress`` (as returned by ``unsaved_progress``) written."""
+        with self._lock:
+            if dict(progress) == self._progress:
+                self._saved_version = self._version
 
 
 Handler = Callable[["OperationRun", RunContext], RunResult]

@@ -9,6 +9,7 @@ with a generic message, because its text may carry a secret.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 
@@ -26,18 +27,20 @@ GENERIC_FAILURE = "The operation failed because of an internal error. Retry; rep
 
 
 class Heartbeat:
-    """A daemon thread that updates the run's ``heartbeat_at`` every ``interval`` seconds.
+    """A daemon thread that beats for the run every ``interval`` seconds, saving the handler's
+    progress totals (``RunContext.set_progress``) with each beat.
 
-    It uses its own database connection (closed when it stops). A failed beat is logged and
-    retried at the next tick; if beats keep failing the reaper eventually fails the run, which
-    is the right answer for a worker that cannot reach the database.
+    It uses its own database connection (closed when it stops). A failed beat — whatever the
+    error — is logged by type and retried at the next tick, so the thread never dies silently;
+    if beats keep failing the reaper eventually fails the run, which is the right answer for a
+    worker that cannot reach the database.
     """
 
-    def __init__(self, run_id: int, interval: float) -> None:
-        self.run_id = run_id
+    def __init__(self, ctx: RunContext, interval: float) -> None:
+        self.ctx = ctx
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"heartbeat-run-{run_id}", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"heartbeat-run-{ctx.run_id}", daemon=True)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
@@ -51,10 +54,14 @@ class Heartbeat:
         try:
             while not self._stop.wait(self.interval):
                 try:
-                    if not OperationRunService.heartbeat(self.run_id):
+                    if not self.ctx.heartbeat():
                         return  # the run ended (or was reaped): nothing left to keep alive
                 except DatabaseError as exc:
-                    logger.warning("heartbeat of run %s failed: %s", self.run_id, type(exc).__name__)
+                    logger.warning("heartbeat of run %s failed: %s", self.ctx.run_id, type(exc).__name__)
+                    with contextlib.suppress(Exception):  # a broken connection is reopened next beat
+                        connection.close()
+                except Exception as exc:  # noqa: BLE001 - a beat must never end the thread
+                    logger.error("heartbeat of run %s raised %s", self.ctx.run_id, type(exc).__name__)
         finally:
             connection.close()
 
@@ -72,10 +79,12 @@ def run_operation(run_id: int, *, worker_id: str = "") -> None:
         _finish(run_id, RunOutcome.FAILED, {}, RunReason.INTERNAL_ERROR, "No handler is registered for this operation.")
         return
 
-    outcome, counts, code, message = RunOutcome.FAILED, {}, RunReason.INTERNAL_ERROR.value, GENERIC_FAILURE
-    with Heartbeat(run_id, float(settings.TENANTPILOT_RUN_HEARTBEAT_SECONDS)):
+    ctx = RunContext(run_id)
+    outcome, code, message = RunOutcome.FAILED, RunReason.INTERNAL_ERROR.value, GENERIC_FAILURE
+    counts: dict[str, int] = {}
+    with Heartbeat(ctx, float(settings.TENANTPILOT_RUN_HEARTBEAT_SECONDS)):
         try:
-            result = validate_result(handler(run, RunContext(run_id)))
+            result = validate_result(handler(run, ctx))
         except OperationFailed as failure:
             if is_registered_reason(failure.reason_code):
                 code, message = failure.reason_code, failure.message
@@ -92,7 +101,9 @@ def run_operation(run_id: int, *, worker_id: str = "") -> None:
                 code, message = RunReason.INTERNAL_ERROR.value, GENERIC_FAILURE
             if outcome == RunOutcome.FAILED and not code:
                 code = RunReason.INTERNAL_ERROR.value
-    _finish(run_id, outcome, counts, code, message)
+    # The handler's final counts win; progress it recorded but did not report (a failure
+    # half-way) is kept, so a failed run still says how far it got.
+    _finish(run_id, outcome, {**ctx.progress(), **counts}, code, message)
 
 
 def _finish(run_id: int, outcome: RunOutcome, counts: dict[str, int], code: str, message: str) -> None:

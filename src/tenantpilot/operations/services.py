@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import traceback
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.redaction import redact
@@ -312,13 +315,28 @@ class OperationRunService:
                 message=message,
             )
 
-    @staticmethod
-    def heartbeat(run_id: int, *, now: dt.datetime | None = None) -> bool:
-        """Record that the run's worker is alive. Only a running run beats; returns whether it did."""
-        updated = OperationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            heartbeat_at=now or timezone.now()
-        )
-        return updated == 1
+    @classmethod
+    def heartbeat(
+        cls, run_id: int, *, now: dt.datetime | None = None, progress: Mapping[Any, int] | None = None
+    ) -> bool:
+        """Record that the run's worker is alive. Only a running run beats; returns whether it did.
+
+        ``progress`` (running totals, registered keys) is merged into the summary counts in the
+        same write, so a run whose worker dies later keeps the counts of its last beat.
+        """
+        now = now or timezone.now()
+        totals = validate_counts(progress or {})
+        if not totals:
+            updated = OperationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(heartbeat_at=now)
+            return updated == 1
+        with transaction.atomic():
+            run = OperationRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING).first()
+            if run is None:
+                return False
+            run.summary_counts = {**run.summary_counts, **totals}
+            run.heartbeat_at = now
+            run.save(update_fields=["summary_counts", "heartbeat_at"])
+        return True
 
     @classmethod
     def add_counts(cls, run_id: int, counts: Mapping[Any, int]) -> dict[str, int]:
@@ -411,14 +429,21 @@ def notification_mark_all_read(*, actor: Any, workspace: Any) -> int:
 # The reaper
 
 
+class WorkerLost(Exception):
+    """Recorded on a queue task row whose worker died: the reaper settled the task as failed."""
+
+
 def operations_reap(*, now: dt.datetime | None = None, stale_seconds: float | None = None) -> list[int]:
     """Fail runs whose worker is gone, so nothing stays active forever; returns their ids.
 
     - ``running`` with no heartbeat for ``TENANTPILOT_RUN_STALE_SECONDS``: the worker died.
     - ``queued`` for that long while its task is no longer waiting (claimed by a worker that
       died before starting it, or never enqueued because the process died right after commit).
-    Both fail with ``worker_lost``. Each is re-checked on the locked row, so a heartbeat that
-    arrives meanwhile wins and concurrent reapers never fail a run twice.
+    Both fail with ``worker_lost`` and keep the progress counts their last heartbeat saved.
+    Each is re-checked on the locked row, so a heartbeat that arrives meanwhile wins and
+    concurrent reapers never fail a run twice. The run's queue task row (django-tasks-db),
+    which a killed worker leaves ``RUNNING`` forever, is settled ``FAILED`` in the same
+    transaction; so is any task row a dead worker left ``RUNNING`` after its run had ended.
     """
     now = now or timezone.now()
     stale = float(stale_seconds if stale_seconds is not None else settings.TENANTPILOT_RUN_STALE_SECONDS)
@@ -435,7 +460,55 @@ def operations_reap(*, now: dt.datetime | None = None, stale_seconds: float | No
             reaped.append(run_id)
     if reaped:
         logger.warning("reaped %d operation run(s) whose worker was lost", len(reaped))
+    settled = _settle_orphaned_tasks(cutoff, now)
+    if settled:
+        logger.warning("settled %d queue task(s) left running by a lost worker", settled)
     return reaped
+
+
+def _settle_task(task_id: str, now: dt.datetime, detail: str) -> bool:
+    """Mark the run's queue task failed if it is still ``RUNNING`` (what ``DBTaskResult.set_failed``
+    writes, as one conditional update: a worker that finishes it meanwhile wins)."""
+    key = _as_uuid(task_id) if task_id else None
+    if key is None:
+        return False
+    error = WorkerLost(detail)
+    updated = DBTaskResult.objects.filter(pk=key, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        return_value=None,
+        exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
+        traceback="".join(traceback.format_exception_only(error)),
+    )
+    return updated == 1
+
+
+def _settle_orphaned_tasks(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Task rows claimed before ``cutoff`` and still ``RUNNING`` whose run ended before ``cutoff``
+    (or no longer exists): their worker died between finishing the run and recording the task."""
+    from .tasks import operation_run_task
+
+    orphans = list(
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=cutoff, task_path=operation_run_task.module_path
+        ).values_list("pk", flat=True)[:500]
+    )
+    if not orphans:
+        return 0
+    runs = {
+        task_id: (status, finished_at)
+        for task_id, status, finished_at in OperationRun.objects.filter(
+            task_id__in=[str(pk) for pk in orphans]
+        ).values_list("task_id", "status", "finished_at")
+    }
+    settled = 0
+    for pk in orphans:
+        run = runs.get(str(pk))
+        if run is not None and (run[0] in ACTIVE_STATUSES or run[1] is None or run[1] >= cutoff):
+            continue  # its run is still active (the reaper decides about it) or only just ended
+        if _settle_task(str(pk), now, "The worker was lost after its run had ended."):
+            settled += 1
+    return settled
 
 
 def _lost_queued_run_ids(cutoff: dt.datetime) -> list[int]:
@@ -445,8 +518,6 @@ def _lost_queued_run_ids(cutoff: dt.datetime) -> list[int]:
     a worker claimed before ``cutoff`` without starting the run. A task still waiting in the queue
     (a busy queue) or claimed only just now is not lost.
     """
-    from django_tasks_db.models import DBTaskResult
-
     candidates = list(
         OperationRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=cutoff).values_list("pk", "task_id")
     )
@@ -490,4 +561,5 @@ def _reap_one(run_id: int, cutoff: dt.datetime, now: dt.datetime, message: str) 
         if run.status == RunStatus.RUNNING and (run.heartbeat_at or run.started_at or now) >= cutoff:
             return False  # it beat meanwhile
         OperationRunService.fail(run_id, reason_code=RunReason.WORKER_LOST, message=message, now=now)
+        _settle_task(run.task_id, now, f"Operation run {run_id} was reaped: {message}")
     return True
