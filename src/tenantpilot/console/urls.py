@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .urls_baselines import baseline_patterns
+from .urls_resolution import resolution_patterns
 from .views import audit, bindings, connections, environments, inventory, members, operations, workspaces
 
 app_name = "console"
@@ -80,6 +82,10 @@ workspace_patterns = [
     path("notifications/", operations.notification_list, name="notifications"),
     path("notifications/read-all/", operations.notification_read_all, name="notification-read-all"),
     path("notifications/<int:notification_id>/read/", operations.notification_read, name="notification-read"),
+    # Baselines and drift: read pages (console/views/baselines.py) and the resolution loop
+    # (console/views/baseline_resolution.py) add their paths to the two lists below.
+    *baseline_patterns,
+    *resolution_patterns,
     path("environments/<int:environment_id>/bindings/", bindings.binding_list_view, name="bindings"),
     path("environments/<int:environment_id>/bindings/new/", bindings.binding_create, name="binding-create"),
     path(
