@@ -75,6 +75,15 @@ class Scope:
             return True
         return self.environments().filter(pk=environment.pk).exists()
 
+    def require_visible(self, environment: ManagedEnvironment) -> None:
+        """Raise ``NotFound`` unless ``environment`` is one this member may see.
+
+        Selectors that take an already-resolved environment call this themselves instead of
+        trusting the interface that resolved it (defence in depth; no query when unrestricted).
+        """
+        if not self.can_access_environment(environment):
+            raise NotFound()
+
     def environment(self, environment_id: object) -> ManagedEnvironment:
         """The visible environment with this explicit id, else ``NotFound``."""
         pk = parse_environment_id(environment_id)

@@ -20,8 +20,8 @@ from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
 
 
 def _check(scope: Scope, environment: ManagedEnvironment) -> None:
-    if environment.workspace_id != scope.workspace.pk:
-        raise NotFound()
+    """The environment must be one the member may see (not only one of their workspace)."""
+    scope.require_visible(environment)
 
 
 def inventory_list(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.models import restrict_to_visible_environments
 
 from . import policies
 from .models import Notification, OperationRun
@@ -15,10 +16,7 @@ from .models import Notification, OperationRun
 
 def _visible(qs: QuerySet[Any], scope: Scope) -> QuerySet[Any]:
     """Rows about an environment the member cannot see are never shown; workspace-level rows are."""
-    qs = qs.filter(workspace=scope.workspace)
-    if scope.membership.restricted_environments:
-        qs = qs.filter(Q(environment__isnull=True) | Q(environment__in=scope.environments()))
-    return qs
+    return restrict_to_visible_environments(qs, scope)
 
 
 def operation_run_list(

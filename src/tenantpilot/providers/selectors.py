@@ -1,4 +1,8 @@
-"""Reads of provider connections, always inside an explicit environment the member may see."""
+"""Reads of provider connections, always inside an explicit environment the member may see.
+
+Each selector checks the environment against the member's scope itself (``Scope.require_visible``,
+built on ``ManagedEnvironment.objects.visible_to``) rather than trusting the view decorator.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,7 @@ from .models import ProviderConnection
 def connection_list(*, scope: Scope, environment: ManagedEnvironment) -> QuerySet[ProviderConnection]:
     """The environment's connections, default first, with their credential's safe facts."""
     scope.require(policies.VIEW_CONNECTIONS)
-    if environment.workspace_id != scope.workspace.pk:
-        raise NotFound()
+    scope.require_visible(environment)
     return (
         ProviderConnection.objects.filter(environment=environment)
         .select_related("credential")
@@ -28,7 +31,8 @@ def connection_list(*, scope: Scope, environment: ManagedEnvironment) -> QuerySe
 
 
 def connection_get(*, scope: Scope, environment: ManagedEnvironment, connection_id: object) -> ProviderConnection:
-    """One connection of the environment by id; ``NotFound`` when missing or elsewhere."""
+    """One connection of the environment by id; ``NotFound`` when missing, elsewhere or hidden from the member."""
+    scope.require_visible(environment)
     pk = str(connection_id)
     if not pk.isdigit():
         raise NotFound()
