@@ -43,7 +43,14 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     connection = connection_for_run(run)
     environment = connection.environment
     with graph_client(connection) as client:
-        report = sync_inventory(client=client, run=run, environment=environment, connection=connection)
+        report = sync_inventory(
+            client=client,
+            run=run,
+            environment=environment,
+            connection=connection,
+            # Saved with each heartbeat: a run whose worker dies keeps the counts of what it wrote.
+            on_page=lambda written: ctx.set_progress(_progress_counts(written)),
+        )
         stats = client.stats.snapshot()
     summary = report.summary
     counts: dict[str, int] = {
@@ -100,6 +107,23 @@ def sync_message(summary: SyncSummary) -> str:
     if summary.counts.unknown:
         parts.append(f"{summary.counts.unknown} item(s) could not be read completely and keep their previous version.")
     return " ".join(parts)
+
+
+def _progress_counts(summary: SyncSummary) -> dict[str, int]:
+    """The running totals of a sync in progress: what the pages written so far did."""
+    counts: dict[str, int] = {
+        SummaryKey.ITEMS: sum(summary.written.values()),
+        SummaryKey.CREATED: summary.counts.created,
+        SummaryKey.UPDATED: summary.counts.updated,
+        SummaryKey.UNCHANGED: summary.counts.unchanged,
+        SummaryKey.UNKNOWN: summary.counts.unknown,
+        SummaryKey.SKIPPED: summary.counts.skipped,
+        SummaryKey.VERSIONS_CREATED: summary.counts.created + summary.counts.updated,
+    }
+    for policy_type, written in summary.written.items():
+        if _item_key(policy_type) in SummaryKey.values:  # progress must never break the sync
+            counts[_item_key(policy_type)] = written
+    return counts
 
 
 def _first_error(outcomes: Iterable[TypeOutcome]) -> GraphError | None:

@@ -54,7 +54,7 @@ def sync_inventory(
     connection: Any | None = None,
     specs: Sequence[PolicyTypeSpec] | None = None,
     budget: ThrottleBudget | None = None,
-    on_page: Callable[[], None] | None = None,
+    on_page: Callable[[SyncSummary], None] | None = None,
 ) -> SyncReport:
     """Read every policy type of ``specs`` (default: all) and write what was read.
 
@@ -121,7 +121,7 @@ def sync_inventory(
                 )
                 del message
                 if on_page is not None:
-                    on_page()
+                    on_page(summary)  # the totals written so far (the run's progress)
             else:
                 assert isinstance(message, tuple) and message[0] is _DONE
                 finished: TypeOutcome = message[1]
