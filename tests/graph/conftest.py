@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from tenantpilot.graph.client import GraphClient
 from tenantpilot.graph.endpoints import GraphEndpoints
-from tenantpilot.graph.retry import RetryPolicy
+from tenantpilot.graph.retry import Deadline, RetryPolicy
 from tenantpilot.graph.tokens import (
     ClientCertificateCredential,
     ClientSecretCredential,
@@ -285,11 +285,14 @@ def endpoints(graphsim: Any) -> GraphEndpoints:
 
 
 @pytest.fixture
-def make_provider(endpoints: GraphEndpoints) -> Callable[..., TokenProvider]:
+def make_provider(endpoints: GraphEndpoints, sleeps: Sleeps) -> Callable[..., TokenProvider]:
+    """Token providers whose retry waits go to ``sleeps`` (recorded, never slept)."""
+
     def make(
         client_id: str = APP_FULL,
         credential: Credential | None = None,
         tenant_id: str = TENANT_ID,
+        retry: RetryPolicy | None = None,
     ) -> TokenProvider:
         return TokenProvider(
             endpoints,
@@ -297,6 +300,10 @@ def make_provider(endpoints: GraphEndpoints) -> Callable[..., TokenProvider]:
             client_id=client_id,
             credential=credential or ClientSecretCredential(CANARY_SECRET),
             timeout=10.0,
+            retry=retry or RetryPolicy(max_attempts=4, base=0.2, cap=5.0, max_total_seconds=60.0),
+            sleep=sleeps,
+            clock=sleeps.clock,
+            random=lambda: 0.5,
         )
 
     return make
@@ -304,12 +311,19 @@ def make_provider(endpoints: GraphEndpoints) -> Callable[..., TokenProvider]:
 
 @dataclass
 class Sleeps:
-    """An injected sleep that records instead of waiting."""
+    """An injected sleep that records instead of waiting, and the matching clock: every
+    recorded sleep moves ``clock()`` forward by exactly that much, so retry budgets and
+    deadlines behave as if the waits had happened."""
 
     calls: list[float] = field(default_factory=list)
+    now: float = 1000.0
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -330,6 +344,8 @@ def make_client(
         timeout: float = 10.0,
         random: Callable[[], float] = lambda: 0.5,
         provider: TokenProvider | None = None,
+        deadline: Deadline | None = None,
+        log_context: str = "",
     ) -> GraphClient:
         client = GraphClient(
             endpoints,
@@ -338,6 +354,9 @@ def make_client(
             timeout=timeout,
             sleep=sleeps,
             random=random,
+            clock=sleeps.clock,
+            deadline=deadline,
+            log_context=log_context,
         )
         clients.append(client)
         return client

@@ -10,7 +10,7 @@ from tenantpilot.graph.client import BatchResult
 from tenantpilot.graph.contracts import InvalidPathParameter, UnknownContract
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
-from tenantpilot.graph.retry import RetryPolicy
+from tenantpilot.graph.retry import Deadline, RetryPolicy
 
 from .conftest import (
     APP_FULL,
@@ -155,10 +155,44 @@ def test_missing_retry_after_falls_back_to_full_jitter_backoff(graphsim, fault_r
     assert sleeps.calls == [pytest.approx(0.1), pytest.approx(0.2)]
 
 
-def test_retry_after_is_capped_by_the_policy(graphsim, fault_rule, make_client, sleeps):
+def test_retry_after_beyond_the_backoff_cap_is_honoured(graphsim, fault_rule, make_client, sleeps):
+    graphsim.add_fault(fault_rule(path_contains="groups", status=429, retry_after="45", times=1))
+    list(make_client(retry=RetryPolicy(max_attempts=3, cap=2.0, max_total_seconds=120.0)).iter_items("groups.list"))
+    assert sleeps.calls == [45.0]
+
+
+def test_retry_after_longer_than_the_budget_is_capped_and_logged(graphsim, fault_rule, make_client, sleeps, caplog):
+    caplog.set_level(logging.INFO, logger="tenantpilot.graph")
     graphsim.add_fault(fault_rule(path_contains="groups", status=429, retry_after="3600", times=1))
-    list(make_client(retry=RetryPolicy(max_attempts=3, cap=2.0)).iter_items("groups.list"))
-    assert sleeps.calls == [2.0]
+    client = make_client(retry=RetryPolicy(max_attempts=3, cap=2.0, max_total_seconds=60.0))
+    assert len(list(client.iter_items("groups.list"))) == N_GROUPS
+    assert sleeps.calls == [60.0]
+    capped = [r for r in caplog.records if "retry-after capped" in r.getMessage()]
+    assert len(capped) == 1 and capped[0].levelno == logging.WARNING
+    assert "requested_s=3600.000 applied_s=60.000" in capped[0].getMessage()
+
+
+def test_the_run_deadline_bounds_waits_across_calls(graphsim, fault_rule, make_client, sleeps, caplog):
+    caplog.set_level(logging.INFO, logger="tenantpilot.graph")
+    deadline = Deadline(50.0, clock=sleeps.clock)
+    client = make_client(
+        retry=RetryPolicy(max_attempts=3, cap=2.0, max_total_seconds=600.0), deadline=deadline, log_context="run=7"
+    )
+    graphsim.add_fault(fault_rule(path_contains="deviceConfigurations", status=429, retry_after="30", times=1))
+    assert len(list(client.iter_items("deviceConfigurations.list"))) == N_DEVICE_CONFIGURATIONS
+    graphsim.add_fault(fault_rule(path_contains="groups", status=503, retry_after="30", times=1))
+    assert len(list(client.iter_items("groups.list"))) == N_GROUPS
+    assert sleeps.calls == [30.0, 20.0]  # the second wait gets what is left of the run's 50 s
+    capped = [r.getMessage() for r in caplog.records if "retry-after capped" in r.getMessage()]
+    assert capped == [
+        "graph retry-after capped contract=groups.list requested_s=30.000 applied_s=20.000 "
+        "(the run's retry budget has no more time left) run=7"
+    ]
+    graphsim.add_fault(fault_rule(path_contains="groups", status=503, retry_after="1", times=1))
+    with pytest.raises(GraphError) as info:
+        list(client.iter_items("groups.list"))
+    assert info.value.reason_code is ReasonCode.PROVIDER_UNAVAILABLE  # no budget left: no wait, no retry
+    assert sleeps.calls == [30.0, 20.0]
 
 
 @pytest.mark.parametrize("status", [503, 504])
@@ -184,14 +218,14 @@ def test_persistent_429_is_throttled_with_the_last_retry_after(graphsim, fault_r
     assert sleeps.calls == [1.0, 1.0]
 
 
-def test_total_time_budget_stops_retrying_early(graphsim, fault_rule, make_client, sleeps):
+def test_total_time_budget_caps_the_wait_then_stops_retrying(graphsim, fault_rule, make_client, sleeps):
     graphsim.add_fault(fault_rule(path_contains="groups", status=429, retry_after="4", times=None))
     client = make_client(retry=RetryPolicy(max_attempts=10, cap=10.0, max_total_seconds=3.0))
     with pytest.raises(GraphError) as info:
         list(client.iter_items("groups.list"))
     assert info.value.reason_code is ReasonCode.THROTTLED
-    assert sleeps.calls == []
-    assert len(graph_requests(graphsim)) == 1
+    assert sleeps.calls == [3.0]  # what the budget had left, not the 4 s asked for
+    assert len(graph_requests(graphsim)) == 2
 
 
 def test_throttling_mid_stream_retries_only_that_page(graphsim, fault_rule, make_client, sleeps):
@@ -358,3 +392,45 @@ def test_one_client_can_be_shared_by_threads(graphsim, make_client):
         t.join()
     assert counts == [N_GROUPS] * 4
     assert client.stats.requests == 4 * -(-N_GROUPS // 100) == len(graph_requests(graphsim))
+
+
+# -- faults of the sign-in service --------------------------------------------------------
+
+
+def test_one_token_endpoint_503_does_not_fail_reads_on_many_threads(graphsim, fault_rule, make_client):
+    import threading
+
+    graphsim.add_fault(fault_rule(host="login", path_contains="/oauth2/v2.0/token", status=503, times=1))
+    client = make_client()
+    contracts = ["groups.list", "deviceConfigurations.list", "configurationPolicies.list", "managedDevices.list"]
+    counts: dict[str, int] = {}
+    failures: list[GraphError] = []
+
+    def read(contract: str) -> None:
+        try:
+            counts[contract] = sum(1 for _ in client.iter_items(contract))
+        except GraphError as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read, args=(c,)) for c in contracts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert counts == {
+        "groups.list": N_GROUPS,
+        "deviceConfigurations.list": N_DEVICE_CONFIGURATIONS,
+        "configurationPolicies.list": N_CONFIGURATION_POLICIES,
+        "managedDevices.list": N_DEVICES,
+    }
+
+
+def test_persistent_token_endpoint_503_is_provider_unavailable(graphsim, fault_rule, make_client):
+    graphsim.add_fault(
+        fault_rule(host="login", path_contains="/oauth2/v2.0/token", status=503, retry_after="1", times=None)
+    )
+    with pytest.raises(GraphError) as info:
+        list(make_client().iter_items("groups.list"))
+    assert info.value.reason_code is ReasonCode.PROVIDER_UNAVAILABLE
+    assert graph_requests(graphsim) == []

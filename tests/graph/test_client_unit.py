@@ -16,7 +16,7 @@ from tenantpilot.graph.client import GraphClient
 from tenantpilot.graph.endpoints import GraphEndpoints
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
-from tenantpilot.graph.retry import RetryPolicy
+from tenantpilot.graph.retry import Deadline, RetryPolicy
 
 GRAPH = "https://graph.example.test"
 
@@ -35,7 +35,7 @@ class StaticToken:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
 
-    def acquire(self) -> str:
+    def acquire(self, *, deadline: Deadline | None = None) -> str:
         return self.token
 
 

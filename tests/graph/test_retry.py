@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tenantpilot.graph.retry import RetryPolicy, full_jitter_backoff, parse_retry_after
+from tenantpilot.graph.retry import Deadline, PlannedWait, RetryPolicy, full_jitter_backoff, parse_retry_after
 
 
 @pytest.mark.parametrize(
@@ -58,9 +58,9 @@ def test_full_jitter_backoff_rejects_attempt_zero():
 
 
 @given(ra=st.floats(min_value=0, max_value=10_000, allow_nan=False))
-def test_policy_honours_retry_after_up_to_the_cap(ra):
+def test_policy_takes_retry_after_as_sent_the_backoff_cap_does_not_apply(ra):
     policy = RetryPolicy(cap=30.0)
-    assert policy.delay(1, ra, random=lambda: 0.0) == min(ra, 30.0)
+    assert policy.delay(1, ra, random=lambda: 0.0) == ra
 
 
 def test_policy_without_retry_after_uses_jitter():
@@ -98,14 +98,51 @@ def test_budget_allows_exactly_max_attempts(max_attempts):
     assert attempts == max_attempts
 
 
-def test_budget_gives_up_when_the_wait_would_exceed_total_time():
+def test_budget_caps_a_retry_after_to_the_time_left_and_says_so():
     clock = FakeClock()
     budget = RetryPolicy(max_attempts=10, cap=30.0, max_total_seconds=25.0).start(clock=clock)
     budget.begin_attempt()
-    assert budget.next_delay(20.0) == 20.0
+    assert budget.plan(20.0) == PlannedWait(20.0, 20.0, capped=False)
     clock.now = 20.0
     budget.begin_attempt()
-    assert budget.next_delay(10.0) is None
+    assert budget.plan(10.0) == PlannedWait(5.0, 10.0, capped=True)
+    clock.now = 25.0
+    budget.begin_attempt()
+    assert budget.plan(10.0) is None
+
+
+def test_budget_gives_up_when_a_backoff_would_exceed_total_time():
+    clock = FakeClock()
+    budget = RetryPolicy(max_attempts=10, base=8.0, cap=30.0, max_total_seconds=10.0).start(
+        clock=clock, random=lambda: 1.0
+    )
+    budget.begin_attempt()
+    assert budget.next_delay() == 8.0
+    clock.now = 8.0
+    budget.begin_attempt()
+    assert budget.next_delay() is None  # 16 s of backoff does not fit in the 2 s left
+
+
+def test_a_deadline_replaces_the_per_call_total_and_is_shared():
+    clock = FakeClock()
+    deadline = Deadline(100.0, clock=clock)
+    policy = RetryPolicy(max_attempts=10, cap=5.0, max_total_seconds=10.0)
+    first = policy.start(clock=clock, deadline=deadline)
+    first.begin_attempt()
+    assert first.plan(60.0) == PlannedWait(60.0, 60.0)  # more than max_total_seconds: the run allows it
+    clock.now = 60.0
+    second = policy.start(clock=clock, deadline=deadline)
+    second.begin_attempt()
+    assert second.plan(60.0) == PlannedWait(40.0, 60.0, capped=True)
+    clock.now = 100.0
+    assert deadline.remaining() == 0.0
+    assert second.plan(1.0) is None
+
+
+@pytest.mark.parametrize("seconds", [-1.0, float("nan")])
+def test_deadline_rejects_negative_or_nan(seconds):
+    with pytest.raises(ValueError):
+        Deadline(seconds)
 
 
 @given(

@@ -174,3 +174,96 @@ def test_token_failures_never_leak_the_secret(graphsim, make_provider, caplog):
         assert CANARY_SECRET not in str(err)
     for record in caplog.records:
         assert CANARY_SECRET not in record.getMessage()
+
+
+# -- faults of the sign-in service are retried with the Graph retry policy ----------------
+
+TOKEN_PATH = "/oauth2/v2.0/token"
+DISCOVERY_PATH = "openid-configuration"
+
+
+def test_one_503_from_the_token_endpoint_is_retried_after_its_retry_after(graphsim, fault_rule, make_provider, sleeps):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, status=503, retry_after="2", times=1))
+    provider = make_provider(APP_FULL)
+    assert token_claims(provider.acquire()) is not None
+    assert sleeps.calls == [2.0]
+    assert [r.status for r in login_requests(graphsim, "POST")] == [503, 200]
+    assert provider.stats.retries == 1
+
+
+def test_a_429_from_the_token_endpoint_is_retried(graphsim, fault_rule, make_provider, sleeps):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, status=429, retry_after="3", times=1))
+    assert make_provider(APP_FULL).acquire()
+    assert sleeps.calls == [3.0]
+
+
+def test_a_reset_on_the_token_endpoint_is_retried_with_backoff(graphsim, fault_rule, make_provider, sleeps):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, kind="reset", times=1))
+    assert make_provider(APP_FULL).acquire()
+    assert sleeps.calls == [pytest.approx(0.1)]  # full jitter: 0.5 * base 0.2
+    assert [r.status for r in login_requests(graphsim, "POST")] == [0, 200]
+
+
+def test_a_503_of_the_discovery_document_is_retried(graphsim, fault_rule, make_provider, sleeps):
+    graphsim.add_fault(fault_rule(host="login", path_contains=DISCOVERY_PATH, status=503, retry_after="1", times=1))
+    assert make_provider(APP_FULL).acquire()
+    assert sleeps.calls == [1.0]
+
+
+def test_persistent_503_is_provider_unavailable_and_every_retry_reaches_the_server(
+    graphsim, fault_rule, make_provider, sleeps, app_certificate
+):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, status=503, retry_after="1", times=None))
+    for provider in (make_provider(APP_FULL), make_provider(APP_CERT, app_certificate.credential())):
+        graphsim.clear_requests()
+        err = _reason(provider)
+        assert err.reason_code is ReasonCode.PROVIDER_UNAVAILABLE  # not unknown_error / certificate_invalid
+        assert "HTTP 503" in err.message
+        # MSAL would replay the first 503 for its Retry-After without asking the server again.
+        assert len(login_requests(graphsim, "POST")) == provider.retry.max_attempts
+
+
+def test_persistent_reset_is_network_error(graphsim, fault_rule, make_provider, sleeps):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, kind="reset", times=None))
+    provider = make_provider(APP_FULL)
+    assert _reason(provider).reason_code is ReasonCode.NETWORK_ERROR
+    assert len(sleeps.calls) == provider.retry.max_attempts - 1
+
+
+def test_auth_errors_are_not_retried(graphsim, make_provider, sleeps):
+    err = _reason(make_provider(APP_FULL, ClientSecretCredential("wrong-" + CANARY_SECRET)))
+    assert err.reason_code is ReasonCode.AUTH_INVALID_SECRET
+    assert sleeps.calls == []
+    assert len(login_requests(graphsim, "POST")) == 1
+
+
+def test_a_retry_after_beyond_the_deadline_is_capped_and_logged(graphsim, fault_rule, make_provider, sleeps, caplog):
+    from tenantpilot.graph.retry import Deadline
+
+    caplog.set_level(logging.INFO, logger="tenantpilot.graph")
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, status=503, retry_after="600", times=1))
+    assert make_provider(APP_FULL).acquire(deadline=Deadline(45.0, clock=sleeps.clock))
+    assert sleeps.calls == [45.0]
+    assert any("requested_s=600.000 applied_s=45.000" in r.getMessage() for r in caplog.records)
+
+
+def test_one_503_does_not_fail_the_other_threads(graphsim, fault_rule, make_provider):
+    graphsim.add_fault(fault_rule(host="login", path_contains=TOKEN_PATH, status=503, retry_after="1", times=1))
+    provider = make_provider(APP_FULL)
+    tokens: list[str] = []
+    errors: list[GraphError] = []
+
+    def run() -> None:
+        try:
+            tokens.append(provider.acquire())
+        except GraphError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(tokens) == 6 and len(set(tokens)) == 1
+    assert [r.status for r in login_requests(graphsim, "POST")] == [503, 200]

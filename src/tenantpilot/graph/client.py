@@ -27,6 +27,8 @@ from tenantpilot.graph.retry import (
     RETRYABLE_INNER_STATUSES,
     RETRYABLE_STATUSES,
     ClockFn,
+    Deadline,
+    PlannedWait,
     RandomFn,
     RetryBudget,
     RetryPolicy,
@@ -46,9 +48,10 @@ JsonObject = dict[str, Any]
 
 
 class AccessTokenSource(Protocol):
-    """Anything that hands out a bearer token (``TokenProvider`` in production)."""
+    """Anything that hands out a bearer token (``TokenProvider`` in production); retries of
+    its own must end by ``deadline`` when one is given."""
 
-    def acquire(self) -> str: ...
+    def acquire(self, *, deadline: Deadline | None = None) -> str: ...
 
 
 @dataclass
@@ -163,10 +166,13 @@ class GraphClient:
     path parameters are validated ids; collections are streamed one page at a time and
     ``@odata.nextLink`` is followed verbatim but only on the configured Graph host;
     429/503/504 (and, for reads, timeouts and connection errors) are retried at most
-    ``retry.max_attempts`` times within ``retry.max_total_seconds``, waiting
-    ``Retry-After`` (capped) or full-jitter backoff; every failure is raised as
-    :class:`GraphError` with a registered reason code and a sanitized message; logs carry
-    the contract, status, attempt and duration, never a token.
+    ``retry.max_attempts`` times, waiting the server's ``Retry-After`` or full-jitter
+    backoff, within the budget: ``deadline`` (one per run, shared by every call and by
+    token acquisition) when given, else ``retry.max_total_seconds`` per call. A
+    ``Retry-After`` longer than the budget left is shortened to it and logged at WARNING
+    with the requested and applied wait. Every failure is raised as :class:`GraphError`
+    with a registered reason code and a sanitized message; logs carry the contract,
+    status, attempt, duration and ``log_context`` (e.g. ``run=42``), never a token.
     """
 
     def __init__(
@@ -181,10 +187,14 @@ class GraphClient:
         sleep: SleepFn = time.sleep,
         random: RandomFn = _random.random,
         clock: ClockFn = time.monotonic,
+        deadline: Deadline | None = None,
+        log_context: str = "",
     ) -> None:
         self.endpoints = endpoints
         self._tokens = token_provider
         self.retry = retry if retry is not None else RetryPolicy()
+        self.deadline = deadline
+        self._log_context = f" {log_context}" if log_context else ""
         self._sleep = sleep
         self._random = random
         self._clock = clock
@@ -328,31 +338,48 @@ class GraphClient:
         budget: RetryBudget | None = None,
     ) -> tuple[JsonObject, str]:
         """Send one logical request with retries; return (JSON object, token used)."""
-        budget = budget if budget is not None else self.retry.start(clock=self._clock, random=self._random)
+        budget = budget if budget is not None else self._budget()
         while True:
             attempt = budget.begin_attempt()
-            token = self._tokens.acquire()
+            token = self._tokens.acquire(deadline=self.deadline)
             try:
                 return self._attempt(contract, method, url, token, attempt, json_body), token
             except _Retryable as failure:
-                delay = budget.next_delay(failure.error.retry_after)
-                if delay is None:
+                planned = budget.plan(failure.error.retry_after)
+                if planned is None:
                     logger.warning(
-                        "graph giving up contract=%s reason=%s attempts=%d",
+                        "graph giving up contract=%s reason=%s attempts=%d%s",
                         contract.name,
                         failure.error.reason_code.value,
                         attempt,
+                        self._log_context,
                     )
                     raise failure.error from None
                 self.stats.add(retries=1)
                 logger.info(
-                    "graph retry contract=%s reason=%s attempt=%d wait_s=%.3f",
+                    "graph retry contract=%s reason=%s attempt=%d wait_s=%.3f%s",
                     contract.name,
                     failure.error.reason_code.value,
                     attempt,
-                    delay,
+                    planned.seconds,
+                    self._log_context,
                 )
-                self._sleep(delay)
+                self._wait(contract, planned)
+
+    def _budget(self) -> RetryBudget:
+        return self.retry.start(clock=self._clock, random=self._random, deadline=self.deadline)
+
+    def _wait(self, contract: GraphContract, planned: PlannedWait) -> None:
+        if planned.capped:
+            logger.warning(
+                "graph retry-after capped contract=%s requested_s=%.3f applied_s=%.3f (the %s has no more time left)%s",
+                contract.name,
+                planned.requested,
+                planned.seconds,
+                "run's retry budget" if self.deadline is not None else "call's retry budget",
+                self._log_context,
+            )
+        self._sleep(planned.seconds)
 
     def _attempt(
         self,
@@ -411,13 +438,14 @@ class GraphClient:
         level = logging.DEBUG if isinstance(status, int) and 200 <= status < 300 else logging.INFO
         logger.log(
             level,
-            "graph request contract=%s method=%s status=%s attempt=%d duration_ms=%.0f client_request_id=%s",
+            "graph request contract=%s method=%s status=%s attempt=%d duration_ms=%.0f client_request_id=%s%s",
             contract.name,
             method,
             status,
             attempt,
             (time.monotonic() - started) * 1000,
             request_id,
+            self._log_context,
         )
 
     def _error_for_status(
@@ -472,7 +500,7 @@ class GraphClient:
 
     def _batch_chunk(self, contract: GraphContract, chunk: list[tuple[str, str]]) -> list[BatchResult]:
         batch_url = f"{self.endpoints.graph_base}/{contract.api_version}/$batch"
-        budget = self.retry.start(clock=self._clock, random=self._random)
+        budget = self._budget()
         results: dict[int, BatchResult] = {}
         pending: list[int] = list(range(len(chunk)))
         while True:
@@ -505,14 +533,20 @@ class GraphClient:
             if not still_failing:
                 break
             retry_afters = [e.retry_after for e in still_failing.values() if e.retry_after is not None]
-            delay = budget.next_delay(max(retry_afters) if retry_afters else None)
-            if delay is None:
+            planned = budget.plan(max(retry_afters) if retry_afters else None)
+            if planned is None:
                 for index, error in still_failing.items():
                     results[index] = BatchResult(chunk[index][0], False, None, error)
                 break
             self.stats.add(retries=len(still_failing))
-            logger.info("graph batch retry contract=%s items=%d wait_s=%.3f", contract.name, len(still_failing), delay)
-            self._sleep(delay)
+            logger.info(
+                "graph batch retry contract=%s items=%d wait_s=%.3f%s",
+                contract.name,
+                len(still_failing),
+                planned.seconds,
+                self._log_context,
+            )
+            self._wait(contract, planned)
             pending = list(still_failing)
         return [results[i] for i in range(len(chunk))]
 

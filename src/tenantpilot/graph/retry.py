@@ -70,9 +70,10 @@ def full_jitter_backoff(attempt: int, *, base: float, cap: float, random: Random
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: at most ``max_attempts`` requests per call, waits of at most ``cap``
-    seconds each (Retry-After is honoured up to ``cap``), full-jitter backoff from ``base``
-    when there is no Retry-After, and never more than ``max_total_seconds`` spent in total."""
+    """How hard to try: at most ``max_attempts`` requests per call; without ``Retry-After``,
+    full-jitter backoff from ``base`` up to ``cap`` seconds; a server's ``Retry-After`` is
+    honoured as sent, up to the time left in the budget. The budget is the run's
+    :class:`Deadline` when the caller has one, else ``max_total_seconds`` per call."""
 
     max_attempts: int = 5
     base: float = 0.5
@@ -86,27 +87,74 @@ class RetryPolicy:
             raise ValueError("base, cap and max_total_seconds must not be negative")
 
     def delay(self, attempt: int, retry_after: float | None, *, random: RandomFn = _random.random) -> float:
-        """Seconds to wait after failed ``attempt``: Retry-After (capped) or jittered backoff."""
+        """Seconds to wait after failed ``attempt``: the Retry-After as sent, or jittered backoff
+        (at most ``cap``). The budget, not this method, bounds a long Retry-After."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.cap)
+            return max(retry_after, 0.0)
         return full_jitter_backoff(attempt, base=self.base, cap=self.cap, random=random)
 
-    def start(self, *, clock: ClockFn = time.monotonic, random: RandomFn = _random.random) -> RetryBudget:
-        """A fresh budget for one logical call."""
-        return RetryBudget(self, clock=clock, random=random)
+    def start(
+        self,
+        *,
+        clock: ClockFn = time.monotonic,
+        random: RandomFn = _random.random,
+        deadline: Deadline | None = None,
+    ) -> RetryBudget:
+        """A fresh budget for one logical call (bounded by ``deadline`` when given)."""
+        return RetryBudget(self, clock=clock, random=random, deadline=deadline)
+
+
+class Deadline:
+    """A point in time, on an injected monotonic clock, after which no more retry waits are
+    planned: the retry budget of one run (or one client). ``remaining()`` never goes below 0."""
+
+    def __init__(self, seconds: float, *, clock: ClockFn = time.monotonic) -> None:
+        if math.isnan(seconds) or seconds < 0:
+            raise ValueError("a deadline needs a non-negative number of seconds")
+        self.seconds = seconds
+        self._clock = clock
+        self._at = clock() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (0 when it has passed)."""
+        return max(0.0, self._at - self._clock())
+
+    def __repr__(self) -> str:
+        return f"Deadline(seconds={self.seconds!r}, remaining={self.remaining():.1f})"
+
+
+@dataclass(frozen=True)
+class PlannedWait:
+    """The wait before the next attempt: ``seconds`` to sleep, the server's ``requested``
+    Retry-After (None for backoff), and whether the wait was ``capped`` to the budget."""
+
+    seconds: float
+    requested: float | None = None
+    capped: bool = False
 
 
 class RetryBudget:
     """Tracks the attempts and elapsed time of one logical call against a :class:`RetryPolicy`.
 
-    ``next_delay`` answers either the seconds to wait before the next attempt, or ``None``
-    when the attempts or the total time are used up — the caller then gives up.
+    ``plan`` answers the wait before the next attempt, or ``None`` when the attempts or the
+    budget are used up — the caller then gives up. The budget is the ``deadline``'s time
+    left when there is one, else ``policy.max_total_seconds`` from the start of the call.
+    A Retry-After longer than the time left is shortened to it (and marked ``capped``); a
+    backoff that does not fit ends the call.
     """
 
-    def __init__(self, policy: RetryPolicy, *, clock: ClockFn = time.monotonic, random: RandomFn = _random.random):
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        clock: ClockFn = time.monotonic,
+        random: RandomFn = _random.random,
+        deadline: Deadline | None = None,
+    ):
         self.policy = policy
         self._clock = clock
         self._random = random
+        self._deadline = deadline
         self._started = clock()
         self.attempts = 0
 
@@ -120,11 +168,25 @@ class RetryBudget:
         """Seconds since the budget started, on the injected clock."""
         return self._clock() - self._started
 
-    def next_delay(self, retry_after: float | None = None) -> float | None:
-        """Seconds to wait before another attempt, or None when the budget is exhausted."""
+    def remaining(self) -> float:
+        """Seconds of budget left for waiting."""
+        if self._deadline is not None:
+            return self._deadline.remaining()
+        return max(0.0, self.policy.max_total_seconds - self.elapsed)
+
+    def plan(self, retry_after: float | None = None) -> PlannedWait | None:
+        """The wait before another attempt, or None when the budget is exhausted."""
         if self.attempts >= self.policy.max_attempts:
             return None
         wait = self.policy.delay(max(self.attempts, 1), retry_after, random=self._random)
-        if self.elapsed + wait > self.policy.max_total_seconds:
+        left = self.remaining()
+        if wait <= left:
+            return PlannedWait(wait, retry_after)
+        if retry_after is None or left <= 0:
             return None
-        return wait
+        return PlannedWait(left, retry_after, capped=True)
+
+    def next_delay(self, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before another attempt, or None when the budget is exhausted."""
+        planned = self.plan(retry_after)
+        return None if planned is None else planned.seconds

@@ -6,9 +6,11 @@ import base64
 import binascii
 import json
 import logging
+import random as _random
 import re
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ import requests
 from tenantpilot.graph.endpoints import GraphEndpoints
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.graph.retry import ClockFn, Deadline, RandomFn, RetryPolicy, SleepFn, parse_retry_after
 
 logger = logging.getLogger("tenantpilot.graph")
 
@@ -168,26 +171,67 @@ def _error_from_discovery(exc: ValueError) -> GraphError:
     return GraphError(reason, reason.default_message + detail, status=status)
 
 
-def _error_from_transport(exc: Exception) -> GraphError:
-    if isinstance(exc, requests.exceptions.Timeout):
-        return GraphError(ReasonCode.TIMEOUT, "The sign-in service did not answer in time. Retry later.")
+class _Transient(Exception):
+    """Internal: a token attempt failed in a way that may succeed when tried again
+    (the sign-in service answered 429/5xx, reset the connection or timed out)."""
+
+    def __init__(self, error: GraphError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _error_from_transport(exc: Exception) -> GraphError | _Transient:
+    """A transport failure: TLS verification errors are final, everything else transient."""
     if isinstance(exc, requests.exceptions.SSLError):
         return GraphError(
             ReasonCode.NETWORK_ERROR,
             "TLS verification of the sign-in service failed. Check the server's CA bundle setting.",
         )
+    if isinstance(exc, requests.exceptions.Timeout):
+        return _Transient(GraphError(ReasonCode.TIMEOUT, "The sign-in service did not answer in time. Retry later."))
     if isinstance(exc, requests.exceptions.HTTPError):
         status = exc.response.status_code if exc.response is not None else None
-        return GraphError(
-            ReasonCode.PROVIDER_UNAVAILABLE,
-            ReasonCode.PROVIDER_UNAVAILABLE.default_message + f" (sign-in service HTTP {status})",
-            status=status,
-        )
-    return GraphError(ReasonCode.NETWORK_ERROR, "Could not reach the sign-in service. Check the network and proxy.")
+        return _Transient(_unavailable(status, None))
+    return _Transient(
+        GraphError(ReasonCode.NETWORK_ERROR, "Could not reach the sign-in service. Check the network and proxy.")
+    )
+
+
+def _unavailable(status: int | None, retry_after: float | None) -> GraphError:
+    reason = ReasonCode.THROTTLED if status == 429 else ReasonCode.PROVIDER_UNAVAILABLE
+    detail = f" (sign-in service HTTP {status})" if status else " (sign-in service)"
+    return GraphError(reason, reason.default_message + detail, status=status, retry_after=retry_after)
+
+
+class _NoHttpCache(MutableMapping[str, Any]):
+    """An ``http_cache`` for MSAL that keeps nothing.
+
+    MSAL (1.39, ``throttled_http_client``) otherwise remembers a 429/5xx answer of the token
+    endpoint for its Retry-After (5 s when absent) and replays it to every later request of
+    the same client and scope without asking the server: one 503 then fails every thread of
+    a sync at once, and no retry of ours could ever reach the server. Retrying and waiting
+    is done by :class:`TokenProvider` with the same policy as Graph calls instead.
+    """
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+    def __delitem__(self, key: str) -> None:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 class _TrustingSession(requests.Session):
-    """A requests session that ignores REQUESTS_CA_BUNDLE/proxy variables and always times out."""
+    """A requests session that ignores REQUESTS_CA_BUNDLE/proxy variables, always times out,
+    and remembers the status and Retry-After of the last answer (MSAL drops both)."""
 
     def __init__(self, verify: str, timeout: float) -> None:
         super().__init__()
@@ -195,11 +239,20 @@ class _TrustingSession(requests.Session):
         self.trust_env = False
         self.verify = verify
         self._default_timeout = timeout
+        self.last_status: int | None = None
+        self.last_retry_after: float | None = None
+
+    def forget_last_answer(self) -> None:
+        """Clear what :meth:`request` remembered (before a new attempt)."""
+        self.last_status, self.last_retry_after = None, None
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._default_timeout
-        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        self.last_status = response.status_code
+        self.last_retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return response
 
 
 @dataclass
@@ -208,6 +261,7 @@ class TokenStats:
 
     acquired: int = 0
     from_identity_provider: int = 0
+    retries: int = 0
 
 
 class TokenProvider:
@@ -216,10 +270,16 @@ class TokenProvider:
     Guarantees: one ``msal.ConfidentialClientApplication`` — and so one token cache — per
     instance, created lazily on first use (MSAL runs authority discovery in its
     constructor); a cached token is reused until MSAL decides to refresh it; concurrent
-    callers are serialized so a cold cache causes a single token request; every failure
-    is raised as :class:`GraphError` with an ``auth_*`` (or transport) reason code and a
-    message that never contains the secret, the assertion, the token or the full
-    ``error_description``.
+    callers are serialized so a cold cache causes a single token request, and callers
+    that waited while an acquisition failed get that failure instead of starting over.
+    A 429/5xx answer, a reset connection or a timeout of the sign-in service (discovery
+    or token request) is retried with ``retry`` — the same policy as Graph calls: the
+    server's Retry-After, else full-jitter backoff, within ``deadline`` when the caller
+    passes one — and MSAL's own replay of such answers is switched off (see
+    :class:`_NoHttpCache`). What still fails is raised as :class:`GraphError`:
+    ``provider_unavailable``/``throttled``/``network_error``/``timeout`` for the sign-in
+    service, an ``auth_*`` code for the connection's credentials; messages never contain
+    the secret, the assertion, the token or the full ``error_description``.
     """
 
     def __init__(
@@ -230,6 +290,10 @@ class TokenProvider:
         client_id: str,
         credential: Credential,
         timeout: float = DEFAULT_TOKEN_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: SleepFn = time.sleep,
+        clock: ClockFn = time.monotonic,
+        random: RandomFn = _random.random,
     ) -> None:
         if not isinstance(credential, (ClientSecretCredential, ClientCertificateCredential)):
             raise TypeError("credential must be a ClientSecretCredential or ClientCertificateCredential")
@@ -238,9 +302,16 @@ class TokenProvider:
         self.client_id = client_id
         self._credential = credential
         self._timeout = timeout
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
         self._lock = threading.RLock()
         self._app: msal.ConfidentialClientApplication | None = None
+        self._session: _TrustingSession | None = None
         self._last_token: str | None = None
+        self._failures = 0  # acquisitions that ended in an error, for callers queued behind them
+        self._last_failure: GraphError | None = None
         self.stats = TokenStats()
 
     def __repr__(self) -> str:
@@ -270,7 +341,7 @@ class TokenProvider:
         if not _CLIENT_ID.fullmatch(self.client_id or ""):
             raise GraphError(ReasonCode.AUTH_APP_NOT_FOUND, "The client ID is not valid. Check the connection.")
         verify = self.endpoints.ca_bundle or certifi.where()
-        session = _TrustingSession(verify, self._timeout)
+        session = self._session = _TrustingSession(verify, self._timeout)
         kwargs: dict[str, Any] = {}
         if not self.endpoints.is_microsoft_authority:
             # MSAL would otherwise ask login.microsoftonline.com to validate a foreign host.
@@ -281,13 +352,20 @@ class TokenProvider:
                 client_credential=self._msal_credential(),
                 authority=self.endpoints.authority_for(self.tenant_id),
                 http_client=session,
+                http_cache=_NoHttpCache(),
                 **kwargs,
             )
         except requests.exceptions.RequestException as exc:
             raise _error_from_transport(exc) from None
+        except msal.exceptions.MsalServiceError:
+            # MSAL raises this (without the answer) for a 5xx of the discovery document.
+            raise _Transient(_unavailable(session.last_status, session.last_retry_after)) from None
         except ValueError as exc:
             if "OIDC Discovery" in str(exc) or "authority configuration" in str(exc):
-                raise _error_from_discovery(exc) from None
+                error = _error_from_discovery(exc)
+                if error.reason_code is ReasonCode.PROVIDER_UNAVAILABLE:
+                    raise _Transient(error) from None
+                raise error from None
             if self.uses_certificate:
                 raise GraphError(ReasonCode.AUTH_CERTIFICATE_INVALID) from None
             raise GraphError(ReasonCode.AUTH_FAILED, "The connection's settings were rejected by MSAL.") from None
@@ -296,46 +374,116 @@ class TokenProvider:
                 raise GraphError(ReasonCode.AUTH_CERTIFICATE_INVALID) from None
             raise GraphError(ReasonCode.UNKNOWN_ERROR, f"Token setup failed ({type(exc).__name__}).") from None
 
-    def acquire(self) -> str:
+    def acquire(self, *, deadline: Deadline | None = None) -> str:
         """An access token for ``endpoints.token_scope``, from the cache when still valid.
 
-        Raises :class:`GraphError` on any failure.
+        Transient failures of the sign-in service are retried (waits end by ``deadline``
+        when given, else within ``retry.max_total_seconds``). Raises :class:`GraphError`
+        on any failure that remains.
         """
+        failures_seen = self._failures
         with self._lock:
-            if self._app is None:
-                self._app = self._build_app()
-            app = self._app
-            try:
-                result = app.acquire_token_for_client(scopes=[self.endpoints.token_scope])
-            except requests.exceptions.RequestException as exc:
-                raise _error_from_transport(exc) from None
-            except Exception as exc:  # noqa: BLE001 - key/assertion problems surface as many types
-                if self.uses_certificate:
-                    raise GraphError(ReasonCode.AUTH_CERTIFICATE_INVALID) from None
-                raise GraphError(ReasonCode.UNKNOWN_ERROR, f"Token request failed ({type(exc).__name__}).") from None
-            if not isinstance(result, dict):
-                raise GraphError(ReasonCode.MALFORMED_RESPONSE, "The sign-in service returned an unreadable answer.")
-            token = result.get("access_token")
-            if isinstance(token, str) and token:
-                self.stats.acquired += 1
-                if result.get("token_source") != "cache":
-                    self.stats.from_identity_provider += 1
+            shared = self._last_failure
+            if self._failures != failures_seen and shared is not None:
+                # An acquisition failed (after its retries) while this caller waited for the
+                # lock: share its outcome rather than spend another full retry budget.
+                raise GraphError(shared.reason_code, shared.message, status=shared.status)
+            budget = self.retry.start(clock=self._clock, random=self._random, deadline=deadline)
+            while True:
+                attempt = budget.begin_attempt()
+                try:
+                    return self._attempt()
+                except _Transient as failure:
+                    error = failure.error
+                    planned = budget.plan(error.retry_after)
+                    if planned is None:
+                        self._failed(error, attempt)
+                        raise error from None
+                    self.stats.retries += 1
                     logger.info(
-                        "graph token acquired tenant=%s client=%s credential=%s",
+                        "graph token retry tenant=%s client=%s reason=%s attempt=%d wait_s=%.3f",
                         self.tenant_id,
                         self.client_id,
-                        "certificate" if self.uses_certificate else "secret",
+                        error.reason_code.value,
+                        attempt,
+                        planned.seconds,
                     )
-                self._last_token = token
-                return token
-            error = error_from_token_result(result, certificate=self.uses_certificate)
-            logger.warning(
-                "graph token failed tenant=%s client=%s reason=%s",
-                self.tenant_id,
-                self.client_id,
-                error.reason_code.value,
-            )
-            raise error
+                    if planned.capped:
+                        logger.warning(
+                            "graph token retry-after capped tenant=%s client=%s requested_s=%.3f applied_s=%.3f",
+                            self.tenant_id,
+                            self.client_id,
+                            planned.requested,
+                            planned.seconds,
+                        )
+                    self._sleep(planned.seconds)
+                except GraphError as error:
+                    self._failed(error, attempt)
+                    raise
+
+    def _failed(self, error: GraphError, attempts: int) -> None:
+        self._last_failure = error
+        self._failures += 1
+        logger.warning(
+            "graph token failed tenant=%s client=%s reason=%s attempts=%d",
+            self.tenant_id,
+            self.client_id,
+            error.reason_code.value,
+            attempts,
+        )
+
+    def _attempt(self) -> str:
+        """One try: build the MSAL app if needed, then ask it for a token. Raises
+        :class:`_Transient` for what may succeed on another try, else :class:`GraphError`."""
+        if self._session is not None:
+            self._session.forget_last_answer()
+        if self._app is None:
+            self._app = self._build_app()
+        app, session = self._app, self._session
+        try:
+            result = app.acquire_token_for_client(scopes=[self.endpoints.token_scope])
+        except requests.exceptions.RequestException as exc:
+            raise _error_from_transport(exc) from None
+        except msal.exceptions.MsalServiceError:
+            # MSAL raises this, without the answer, for a 5xx of the token endpoint.
+            status = session.last_status if session is not None else None
+            retry_after = session.last_retry_after if session is not None else None
+            raise _Transient(_unavailable(status, retry_after)) from None
+        except json.JSONDecodeError:
+            raise GraphError(
+                ReasonCode.MALFORMED_RESPONSE, "The sign-in service returned an unreadable answer."
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - key/assertion problems surface as many types
+            if self.uses_certificate:
+                raise GraphError(ReasonCode.AUTH_CERTIFICATE_INVALID) from None
+            raise GraphError(ReasonCode.UNKNOWN_ERROR, f"Token request failed ({type(exc).__name__}).") from None
+        if not isinstance(result, dict):
+            raise GraphError(ReasonCode.MALFORMED_RESPONSE, "The sign-in service returned an unreadable answer.")
+        token = result.get("access_token")
+        if isinstance(token, str) and token:
+            self.stats.acquired += 1
+            if result.get("token_source") != "cache":
+                self.stats.from_identity_provider += 1
+                logger.info(
+                    "graph token acquired tenant=%s client=%s credential=%s",
+                    self.tenant_id,
+                    self.client_id,
+                    "certificate" if self.uses_certificate else "secret",
+                )
+            self._last_token = token
+            return token
+        error = error_from_token_result(result, certificate=self.uses_certificate)
+        status = session.last_status if session is not None else None
+        if (
+            status == 429
+            or (status is not None and status >= 500)
+            or error.reason_code is ReasonCode.PROVIDER_UNAVAILABLE
+        ):
+            retry_after = session.last_retry_after if session is not None else None
+            if status == 429:
+                raise _Transient(_unavailable(status, retry_after))
+            raise _Transient(GraphError(error.reason_code, error.message, status=status, retry_after=retry_after))
+        raise error
 
     def has_roles(self) -> bool | None:
         """Whether the last token handed out carries application permissions (None if none yet)."""
