@@ -314,8 +314,9 @@ def connection_record_health(
 def connection_check_start(*, actor: Any, connection: ProviderConnection) -> StartResult:
     """Enqueue a health check of ``connection`` (never runs it in the request).
 
-    Same operation already active for the environment: the active run is returned (deduped);
-    another operation active: ``ScopeBusy`` naming that run.
+    A check of this same connection already active: that run is returned (deduped). Anything
+    else active in the environment — another operation, or a check of another connection — is
+    ``ScopeBusy`` naming and linking that run (one run per environment at a time).
     """
     authorize(actor, policies.RUN_CONNECTION_OPERATIONS, connection)
     if not connection.is_enabled:
