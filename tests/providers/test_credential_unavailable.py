@@ -66,6 +66,28 @@ def test_the_health_check_run_fails_with_the_reason_and_marks_the_connection_unh
     assert CANARY_SECRET not in caplog.text
 
 
+def test_the_connection_page_shows_the_actionable_finding(world, lost_key, client, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    connection = secret_connection(world, secret=CANARY_SECRET)
+    lost_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connection_check_start(actor=world.owner, connection=connection)
+    client.force_login(world.owner)
+    page = client.get(
+        reverse(
+            "console:connection-detail",
+            kwargs={
+                "workspace": world.a.slug,
+                "environment_id": connection.environment_id,
+                "connection_id": connection.pk,
+            },
+        )
+    ).content.decode()
+    assert REASON in page and "restore the key or enter the secret again" in page
+    assert CANARY_SECRET not in page
+
+
 @pytest.mark.parametrize("start", [inventory_sync_start, compliance_snapshot_start], ids=["inventory", "compliance"])
 def test_any_run_that_loads_the_credential_fails_with_the_reason_not_internal_error(
     world, lost_key, django_capture_on_commit_callbacks, start
