@@ -3,7 +3,10 @@ as reference data and read back as id → name maps in one query."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from graphsim import fixtures_catalog as fx
 from tenantpilot.baselines.normalize import ReferenceNames
@@ -13,6 +16,7 @@ from tenantpilot.inventory.selectors import inventory_reference_names
 from tenantpilot.operations.choices import RunOutcome
 from tenantpilot.providers.models import ProviderConnection
 from tenantpilot.resources.selectors import inventory_item_descriptor
+from tests.inventory.factories import make_item
 from tests.inventory.support import golden_environment, item, run_now
 from tests.providers.support import secret_connection
 
@@ -83,3 +87,20 @@ def test_reference_names_map_ids_to_names_in_one_query(world, graph_settings, dj
     assert filters.exists()
     assert names.filters == {f.provider_object_id: f.display_name for f in filters}
     assert inventory_reference_names(environment_id=env.pk + 1000) == ReferenceNames()
+
+
+def test_the_migration_gives_existing_rows_the_provider_of_the_connection_that_synced_them(world, graph_settings):
+    migration = importlib.import_module("tenantpilot.inventory.migrations.0002_item_identity_full_length_and_provider")
+    env = golden_environment(world)
+    connection = ProviderConnection.objects.get(environment=env)
+    run_now(env)
+    ProviderConnection.objects.filter(pk=connection.pk).update(provider_key="fake")
+    unsynced = make_item(env)  # written without a run: falls back to the default connection
+    InventoryItem.objects.filter(environment=env).update(provider_key="microsoft", provider_connection=None)
+
+    migration.fill_provider_identity(apps, None)
+
+    rows = InventoryItem.objects.filter(environment=env)
+    assert set(rows.values_list("provider_key", flat=True)) == {"fake"}
+    assert set(rows.values_list("provider_connection_id", flat=True)) == {connection.pk}
+    assert InventoryItem.objects.get(pk=unsynced.pk).provider_connection_id == connection.pk
