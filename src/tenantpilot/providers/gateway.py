@@ -8,6 +8,7 @@ cache per connection and credential version, kept for the life of the worker pro
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,7 +16,7 @@ from django.conf import settings
 
 from tenantpilot.graph.client import GraphClient
 from tenantpilot.graph.endpoints import GraphEndpoints
-from tenantpilot.graph.retry import RetryPolicy
+from tenantpilot.graph.retry import ClockFn, Deadline, RetryPolicy, SleepFn
 from tenantpilot.graph.tokens import ClientCertificateCredential, ClientSecretCredential, TokenProvider
 
 from .credentials import CertificateMaterial, credential_material
@@ -23,6 +24,29 @@ from .models import ProviderConnection, ProviderCredential
 
 _providers: dict[tuple[int, str], TokenProvider] = {}
 _providers_lock = threading.Lock()
+# How retry waits pass: real time, unless a test swaps in a recorder (see retry_timing()).
+_timing: tuple[SleepFn, ClockFn] = (time.sleep, time.monotonic)
+
+
+def _sleep(seconds: float) -> None:
+    _timing[0](seconds)
+
+
+def _clock() -> float:
+    return _timing[1]()
+
+
+@contextmanager
+def retry_timing(sleep: SleepFn, clock: ClockFn) -> Iterator[None]:
+    """Tests: every retry wait of Graph and token calls made through the gateway goes to
+    ``sleep`` and budgets read ``clock`` (e.g. a recorder that advances a fake clock), so a
+    test never really waits for a Retry-After. Restores real time on exit."""
+    global _timing
+    previous, _timing = _timing, (sleep, clock)
+    try:
+        yield
+    finally:
+        _timing = previous
 
 
 def graph_endpoints() -> GraphEndpoints:
@@ -55,7 +79,12 @@ def _token_provider(connection: ProviderConnection, endpoints: GraphEndpoints) -
             for stale in [k for k in _providers if k[0] == connection.pk]:
                 del _providers[stale]
             provider = TokenProvider(
-                endpoints, tenant_id=connection.entra_tenant_id, client_id=connection.client_id, credential=graph_credential
+                endpoints,
+                tenant_id=connection.entra_tenant_id,
+                client_id=connection.client_id,
+                credential=graph_credential,
+                sleep=_sleep,
+                clock=_clock,
             )
             _providers[key] = provider
         return provider
@@ -75,10 +104,31 @@ def clear_token_cache() -> None:
 
 
 @contextmanager
-def graph_client(connection: ProviderConnection, *, retry: RetryPolicy | None = None) -> Iterator[GraphClient]:
-    """A Graph client for ``connection``, closed on exit. Workers only: never in a request."""
+def graph_client(
+    connection: ProviderConnection,
+    *,
+    retry: RetryPolicy | None = None,
+    retry_budget_seconds: float | None = None,
+    log_context: str = "",
+) -> Iterator[GraphClient]:
+    """A Graph client for ``connection``, closed on exit. Workers only: never in a request.
+
+    ``retry_budget_seconds`` is the run's retry budget: every retry wait of this client's
+    calls and token acquisitions ends within it (a longer Retry-After is shortened and
+    logged). Without it each call has ``retry.max_total_seconds``. ``log_context`` (e.g.
+    ``run=42``) is added to the client's log lines.
+    """
     endpoints = graph_endpoints()
-    client = GraphClient(endpoints, _token_provider(connection, endpoints), retry=retry)
+    deadline = Deadline(retry_budget_seconds, clock=_clock) if retry_budget_seconds is not None else None
+    client = GraphClient(
+        endpoints,
+        _token_provider(connection, endpoints),
+        retry=retry,
+        sleep=_sleep,
+        clock=_clock,
+        deadline=deadline,
+        log_context=log_context,
+    )
     try:
         yield client
     finally:
