@@ -69,13 +69,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tenantpilot.baselines.normalize import item_labels
+from tenantpilot.baselines.normalize import canonical_json, item_labels
 
 
 class Outcome(StrEnum):
@@ -223,6 +222,29 @@ def _same_leaf(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+_EXACT_LEAVES = (str, type(None))
+
+
+def _strictly_equal(a: Any, b: Any) -> bool:
+    """Equal as canonical JSON — the fast way: Python's ``==`` in C first, then the exact check.
+
+    ``==`` alone is not enough (``True == 1 == 1.0``, ``0.0 == -0.0``), so when it holds for
+    containers the canonical JSON of both sides (also C code) confirms it.
+    """
+    if a is b:
+        return True
+    ta = type(a)
+    if ta is not type(b):
+        return False
+    if ta in _EXACT_LEAVES:
+        return bool(a == b)
+    if a != b:
+        return False
+    if ta is dict or ta is list or ta is tuple or isinstance(a, Mapping):
+        return canonical_json(a) == canonical_json(b)
+    return _same_leaf(a, b)
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -243,6 +265,8 @@ def diff(baseline: Any, target: Any, *, path: str = "") -> list[FieldChange]:
 
 
 def _diff(a: Any, b: Any, path: str, field_name: str, out: list[FieldChange]) -> None:
+    if _strictly_equal(a, b):
+        return
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         for key in sorted(set(a) | set(b)):
             sub = _join(path, key)
@@ -256,8 +280,7 @@ def _diff(a: Any, b: Any, path: str, field_name: str, out: list[FieldChange]) ->
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         _diff_lists(a, b, path, field_name, out)
         return
-    if isinstance(a, Mapping | list | tuple) or isinstance(b, Mapping | list | tuple) or not _same_leaf(a, b):
-        out.append(FieldChange(path, a, b))
+    out.append(FieldChange(path, a, b))
 
 
 def _diff_lists(a: Sequence[Any], b: Sequence[Any], path: str, field_name: str, out: list[FieldChange]) -> None:
@@ -323,12 +346,18 @@ class _Target:
     def __init__(self, resources: Sequence[TargetResource]) -> None:
         self.by_id: dict[tuple[str, str], TargetResource] = {}
         self.by_canonical: dict[tuple[str, str], TargetResource] = {}
-        self.by_match: dict[tuple[str, str], list[TargetResource]] = defaultdict(list)
+        self.by_match: dict[tuple[str, str], list[TargetResource]] = {}
+        by_id, by_canonical, by_match = self.by_id, self.by_canonical, self.by_match
         for resource in resources:
-            self.by_id.setdefault((resource.policy_type, resource.provider_object_id), resource)
-            self.by_canonical.setdefault((resource.policy_type, resource.canonical_key), resource)
+            ptype = resource.policy_type
+            by_id.setdefault((ptype, resource.provider_object_id), resource)
+            by_canonical.setdefault((ptype, resource.canonical_key), resource)
             if resource.match_key is not None:
-                self.by_match[(resource.policy_type, resource.match_key)].append(resource)
+                same_name = by_match.get((ptype, resource.match_key))
+                if same_name is None:
+                    by_match[(ptype, resource.match_key)] = [resource]
+                else:
+                    same_name.append(resource)
 
 
 def _matched(
@@ -414,70 +443,29 @@ def compare(data: CompareInput) -> list[SubjectResult]:
     )
     claimed: set[int] = set()
     results: list[SubjectResult | None] = [None] * len(data.subjects)
-    by_name: dict[tuple[str, str], list[int]] = defaultdict(list)
-
-    def by_identity_rules(subject: BaselineSubject) -> tuple[TargetResource | None, Reason | None]:
-        if same_tenant or (same_tenant is None and _GUID.search(subject.source_object_id)):
-            found = index.by_id.get((subject.policy_type, subject.source_object_id))
-            if found is not None:
-                return found, Reason.EXACT_IDENTITY
-        if not _is_tenant_independent(subject.canonical_key):
-            return None, None
-        found = index.by_canonical.get((subject.policy_type, subject.canonical_key))
-        if found is not None:
-            return found, Reason.CANONICAL_RULE
-        return None, None
+    by_name: dict[tuple[str, str], list[int]] = {}
+    by_id, by_canonical = index.by_id, index.by_canonical
 
     for position, subject in enumerate(data.subjects):
         ptype = subject.policy_type
         binding = bindings.get(subject.canonical_key)
-        mode = binding.resolution_mode if binding else None
-        bound = (
-            index.by_id.get((ptype, binding.provider_resource_id))
-            if binding is not None and binding.provider_resource_id is not None
-            else None
-        )
-        if binding is not None and mode in _RESOURCE_MODES and binding.provider_resource_id is not None:
-            if bound is not None:
-                claimed.add(bound.item_id)
-                results[position] = _matched(subject, bound, Reason.BINDING, binding=binding)
-            elif ptype in incomplete:
-                results[position] = _plain(
-                    subject,
-                    Outcome.UNKNOWN,
-                    Reason.INCOMPLETE_EVIDENCE,
-                    binding_id=binding.binding_id,
-                    binding_mode=mode,
-                )
-            else:
-                results[position] = _plain(
-                    subject,
-                    Outcome.MISSING,
-                    Reason.BOUND_RESOURCE_GONE,
-                    binding_id=binding.binding_id,
-                    binding_mode=mode,
-                )
-            continue
-        if binding is not None and mode in _DECIDED_MODES:
-            if bound is not None:
-                claimed.add(bound.item_id)
-            results[position] = _plain(
-                subject,
-                _DECIDED_MODES[str(mode)],
-                Reason.BINDING,
-                target=bound,
-                binding_id=binding.binding_id,
-                binding_mode=mode,
-            )
-            continue
-        accepted = binding if mode == _ACCEPTED else None
-        if accepted is not None and accepted.provider_resource_id is not None:
-            if bound is not None:
-                claimed.add(bound.item_id)
-            results[position] = _accepted(subject, bound, accepted, ptype in incomplete)
-            continue
-        found, reason = by_identity_rules(subject)
-        if found is not None and reason is not None:
+        accepted: ActiveBinding | None = None
+        if binding is not None:
+            decided = _resolve_by_binding(subject, binding, by_id, claimed, ptype in incomplete)
+            if decided is not None:
+                results[position] = decided
+                continue
+            accepted = binding if binding.resolution_mode == _ACCEPTED else None
+        # Rule 2: exact provider identity (tenant-gated, see the module docstring).
+        found = None
+        reason = Reason.EXACT_IDENTITY
+        if same_tenant or (same_tenant is None and _GUID.search(subject.source_object_id)):
+            found = by_id.get((ptype, subject.source_object_id))
+        # Rule 3: tenant-independent canonical keys (built-ins, virtual targets).
+        if found is None and _is_tenant_independent(subject.canonical_key):
+            found = by_canonical.get((ptype, subject.canonical_key))
+            reason = Reason.CANONICAL_RULE
+        if found is not None:
             claimed.add(found.item_id)
             if accepted is not None:
                 results[position] = _accepted(subject, found, accepted, False)
@@ -490,22 +478,26 @@ def compare(data: CompareInput) -> list[SubjectResult]:
                 Outcome.UNKNOWN,
                 Reason.INCOMPLETE_EVIDENCE,
                 binding_id=binding.binding_id if binding else None,
-                binding_mode=mode,
+                binding_mode=binding.resolution_mode if binding else None,
             )
             continue
         if subject.match_key is None:
             results[position] = _no_candidate(subject, accepted)
             continue
-        by_name[(ptype, subject.match_key)].append(position)
+        name_key = (ptype, subject.match_key)
+        same_name = by_name.get(name_key)
+        if same_name is None:
+            by_name[name_key] = [position]
+        else:
+            same_name.append(position)
 
     accounted: set[int] = set()
+    by_match = index.by_match
     for key, positions in by_name.items():
-        candidates = tuple(
-            sorted(
-                (r for r in index.by_match.get(key, ()) if r.item_id not in claimed),
-                key=lambda r: (r.provider_object_id, r.item_id),
-            )
-        )
+        named = [r for r in by_match.get(key, ()) if r.item_id not in claimed]
+        if len(named) > 1:
+            named.sort(key=lambda r: (r.provider_object_id, r.item_id))
+        candidates = tuple(named)
         if not candidates:
             for position in positions:
                 subject = data.subjects[position]
@@ -539,6 +531,43 @@ def compare(data: CompareInput) -> list[SubjectResult]:
     final: list[SubjectResult] = [r for r in results if r is not None]
     final.extend(_unexpected(data, claimed | accounted))
     return final
+
+
+def _resolve_by_binding(
+    subject: BaselineSubject,
+    binding: ActiveBinding,
+    by_id: Mapping[tuple[str, str], TargetResource],
+    claimed: set[int],
+    incomplete: bool,
+) -> SubjectResult | None:
+    """Rule 1, or ``None`` when the binding leaves the subject to rules 2–4."""
+    mode = binding.resolution_mode
+    resource_id = binding.provider_resource_id
+    bound = by_id.get((subject.policy_type, resource_id)) if resource_id is not None else None
+    if bound is not None and (mode in _RESOURCE_MODES or mode in _DECIDED_MODES or mode == _ACCEPTED):
+        claimed.add(bound.item_id)
+    if mode in _RESOURCE_MODES and resource_id is not None:
+        if bound is not None:
+            return _matched(subject, bound, Reason.BINDING, binding=binding)
+        return _plain(
+            subject,
+            Outcome.UNKNOWN if incomplete else Outcome.MISSING,
+            Reason.INCOMPLETE_EVIDENCE if incomplete else Reason.BOUND_RESOURCE_GONE,
+            binding_id=binding.binding_id,
+            binding_mode=mode,
+        )
+    if mode in _DECIDED_MODES:
+        return _plain(
+            subject,
+            _DECIDED_MODES[mode],
+            Reason.BINDING,
+            target=bound,
+            binding_id=binding.binding_id,
+            binding_mode=mode,
+        )
+    if mode == _ACCEPTED and resource_id is not None:
+        return _accepted(subject, bound, binding, incomplete)
+    return None
 
 
 def _accepted_binding(bindings: Mapping[str, ActiveBinding], subject: BaselineSubject) -> ActiveBinding | None:
