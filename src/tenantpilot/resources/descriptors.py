@@ -21,12 +21,21 @@ Schema version 1::
       "subject_class": str,                  # a SubjectClass value
       "support_level": str                   # a SupportLevel value
     }
+
+Schema changes (the data-migration path): stored descriptors live in
+``ProviderResourceBinding.resource_descriptor`` and outlive the code that wrote them. To change
+the layout, bump :data:`SCHEMA_VERSION` and register ``UPGRADES[old_version]``: a pure function
+that turns a version-``old`` dict into a version-``old + 1`` dict. :meth:`from_dict` applies the
+chain on read, so old rows keep loading; a ``RunPython`` migration may call
+:func:`upgrade_descriptor_dict` to rewrite stored rows once. A version with no path to the
+current one (or newer than this code) raises :class:`DescriptorSchemaError`, a ``ValueError``
+that services turn into a field error, never a 500.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +44,45 @@ from tenantpilot.resources.identity import ResourceIdentity
 from tenantpilot.resources.keys import CanonicalSubjectKey
 
 SCHEMA_VERSION = 1
+
+#: ``UPGRADES[n]`` turns a schema-``n`` dict into a schema-``n + 1`` dict (pure, no I/O). Empty
+#: while schema 1 is the only one ever written; register the step when bumping the version.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class DescriptorSchemaError(ValueError):
+    """A stored descriptor's ``schema_version`` cannot be brought to :data:`SCHEMA_VERSION`."""
+
+    def __init__(self, version: object) -> None:
+        self.version = version
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            why = "it is newer than this version of TenantPilot"
+        else:
+            why = "no upgrade leads from it to the current schema"
+        super().__init__(f"unsupported descriptor schema_version {version!r} (expected {SCHEMA_VERSION}): {why}")
+
+
+def upgrade_descriptor_dict(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Bring a serialized descriptor to :data:`SCHEMA_VERSION` through :data:`UPGRADES`.
+
+    Returns a new dict (``data`` is not changed); raises :class:`DescriptorSchemaError` when the
+    version is not an int, is newer than the code, or has no upgrade step.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError("a serialized descriptor is a JSON object")
+    current = dict(data)
+    version = current.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version > SCHEMA_VERSION:
+        raise DescriptorSchemaError(version)
+    while version < SCHEMA_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            raise DescriptorSchemaError(data.get("schema_version"))
+        current = dict(step(current))
+        if current.get("schema_version") != version + 1:
+            raise ValueError(f"the descriptor upgrade from schema {version} did not produce schema {version + 1}")
+        version += 1
+    return current
 
 _IDENTITY_TEXT_FIELDS = (
     "provider_key",
@@ -138,17 +186,15 @@ class ProviderResourceDescriptor:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProviderResourceDescriptor:
-        """Rebuild a descriptor from :meth:`to_dict` output.
+        """Rebuild a descriptor from :meth:`to_dict` output, of this or an older schema version.
 
-        Raises ``ValueError`` for an unknown ``schema_version``, missing or unexpected fields,
-        wrongly typed values, or a stored ``canonical_subject_key`` that does not match the
-        one the identity derives (a stale or tampered record must not be trusted silently).
+        An older version is first upgraded through :data:`UPGRADES`. Raises
+        :class:`DescriptorSchemaError` for a version that cannot be upgraded, and ``ValueError``
+        for missing or unexpected fields, wrongly typed values, or a stored
+        ``canonical_subject_key`` that does not match the one the identity derives (a stale or
+        tampered record must not be trusted silently).
         """
-        if not isinstance(data, Mapping):
-            raise ValueError("a serialized descriptor is a JSON object")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION or isinstance(version, bool):
-            raise ValueError(f"unsupported descriptor schema_version {version!r} (expected {SCHEMA_VERSION})")
+        data = upgrade_descriptor_dict(data)
         keys = set(data)
         if keys != _TOP_LEVEL_FIELDS:
             missing, extra = sorted(_TOP_LEVEL_FIELDS - keys), sorted(keys - _TOP_LEVEL_FIELDS)
