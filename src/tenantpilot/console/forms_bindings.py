@@ -65,6 +65,7 @@ class BindingFilterForm(forms.Form):
     )
     subject_class = forms.ChoiceField(choices=[("", "Any class"), *SubjectClass.choices()], required=False)
     subject = forms.CharField(label="Subject key", max_length=1024, required=False, widget=forms.HiddenInput)
+    connection = forms.IntegerField(label="Connection", min_value=1, required=False, widget=forms.HiddenInput)
 
 
 class InventorySearchForm(forms.Form):

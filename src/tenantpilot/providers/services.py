@@ -6,6 +6,8 @@ while an environment has connections, exactly one of them is its default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.db import IntegrityError, transaction
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
 from tenantpilot.authz.authority import authorize
-from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.services import StartResult, operation_start
 from tenantpilot.tenancy.models import ManagedEnvironment, validate_tenant_guid
@@ -250,12 +252,71 @@ def connection_set_enabled(*, actor: Any, connection: ProviderConnection, enable
     return current
 
 
+@dataclass(frozen=True)
+class ConnectionUse:
+    """Live records of another domain that still rely on a connection (e.g. its active bindings).
+
+    ``kind`` is a stable id an interface can link from (``active_bindings``); ``description``
+    says what and how many in words ("2 active resource bindings").
+    """
+
+    kind: str
+    count: int
+    description: str
+
+
+#: A check another app registers (in its ``AppConfig.ready``) so that this module can refuse to
+#: delete a connection in use without importing the apps above it.
+ConnectionUseCheck = Callable[[ProviderConnection], ConnectionUse | None]
+_USE_CHECKS: list[ConnectionUseCheck] = []
+
+
+def register_connection_use_check(check: ConnectionUseCheck) -> None:
+    """Register ``check`` (idempotent); :func:`connection_delete` refuses while any reports a use."""
+    if check not in _USE_CHECKS:
+        _USE_CHECKS.append(check)
+
+
+def connection_uses(connection: ProviderConnection) -> list[ConnectionUse]:
+    """Every registered use of ``connection`` with a non-zero count (reads only)."""
+    uses = [check(connection) for check in _USE_CHECKS]
+    return [use for use in uses if use is not None and use.count > 0]
+
+
+class ConnectionInUse(Conflict):
+    """The connection still carries live decisions; deleting it would silently unlink them."""
+
+    def __init__(self, uses: list[ConnectionUse]) -> None:
+        self.uses = uses
+        what = ", ".join(use.description for use in uses)
+        super().__init__(
+            f"This connection is still used by {what}. Supersede them onto another connection or revoke "
+            "them first; then delete the connection."
+        )
+
+
 def connection_delete(*, actor: Any, connection: ProviderConnection) -> None:
-    """Delete a connection and its credential; promote another connection if it was the default."""
+    """Delete a connection and its credential; promote another connection if it was the default.
+
+    Refused with :class:`ConnectionInUse` (nothing deleted) while a registered use check reports
+    live records, e.g. active resource bindings: the database would otherwise unlink them
+    silently (``SET_NULL``) with no audit row for the binding. The check runs under the
+    connection's row lock, which ``binding_create`` takes too, so a binding cannot slip in.
+    """
     authorize(actor, policies.MANAGE_CONNECTIONS, connection)
     with transaction.atomic():
         ManagedEnvironment.objects.select_for_update().get(pk=connection.environment_id)
-        current = ProviderConnection.objects.select_related("environment__workspace").get(pk=connection.pk)
+        current = (
+            ProviderConnection.objects.select_for_update(of=("self",))
+            .select_related("environment__workspace")
+            .filter(pk=connection.pk)
+            .first()
+        )
+        if current is None:
+            raise NotFound()  # deleted meanwhile
+        uses = connection_uses(current)
+        if uses:
+            raise ConnectionInUse(uses)
         successor = None
         if current.is_default:
             successor = (

@@ -54,11 +54,13 @@ def binding_list(
     mode: str | None = None,
     subject_class: str | None = None,
     subject_key: str | None = None,
+    connection_id: int | None = None,
 ) -> QuerySet[ProviderResourceBinding]:
     """The environment's bindings, newest decision first, optionally filtered.
 
     Filters take stored values; an unknown value raises ``ValidationFailed`` naming the filter.
-    ``subject_key`` narrows to the history of one canonical subject key.
+    ``subject_key`` narrows to the history of one canonical subject key, ``connection_id`` to
+    the rows that name one provider connection (e.g. those blocking its deletion).
     """
     _require_view(scope, environment)
     qs = ProviderResourceBinding.objects.filter(workspace=scope.workspace, environment=environment)
@@ -77,6 +79,8 @@ def binding_list(
         qs = qs.filter(subject_class=subject_class)
     if subject_key:
         qs = qs.filter(canonical_subject_key=subject_key)
+    if connection_id:
+        qs = qs.filter(provider_connection_id=connection_id)
     return qs.select_related("provider_connection").order_by("-decided_at", "-id")
 
 

@@ -41,13 +41,18 @@ from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import actor_label_for, audit_record
 from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.providers.models import ProviderConnection
+from tenantpilot.providers.services import ConnectionUse
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
 from .choices import BindingStatus, ResolutionMode, SubjectClass
-from .descriptors import ProviderResourceDescriptor
+from .descriptors import DescriptorSchemaError, ProviderResourceDescriptor
 from .keys import CanonicalSubjectKey, KeyKind
 from .models import CANONICAL_KEY_MAX_LENGTH, NOTE_MAX_LENGTH, NOTE_REQUIRED_MODES, ProviderResourceBinding
+
+#: The :class:`ConnectionUse` kind of a connection's active bindings (interfaces link it to the list).
+ACTIVE_BINDINGS_USE = "active_bindings"
 
 #: The governance domain a subject belongs to when the caller names none.
 DEFAULT_SUBJECT_DOMAIN = "baseline"
@@ -276,24 +281,35 @@ def _merge_sources(descriptor: ProviderResourceDescriptor | None, given: dict[st
 
 def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | None]) -> None:
     """Each named source must belong to the binding's workspace and environment (missing looks the same)."""
-    from tenantpilot.baselines.models import snapshot_applies_to_environment
+    from tenantpilot.baselines.models import BaselineSnapshot, snapshot_applies_to_environment
     from tenantpilot.inventory.models import InventoryItem, PolicyVersion
     from tenantpilot.operations.models import OperationRun
 
+    # Row locks: a source deleted concurrently either is gone before we look (a field error
+    # below) or waits for this transaction; it never turns the insert into an IntegrityError.
     scope = {"workspace_id": environment.workspace_id, "environment_id": environment.pk}
+
+    def locked(model: Any, pk: int) -> Any:
+        return model.objects.select_for_update(no_key=True).filter(pk=pk, **scope).values_list("pk", flat=True).first()
+
     run_id = sources["source_operation_run_id"]
-    if run_id is not None and not OperationRun.objects.filter(pk=run_id, **scope).exists():
+    if run_id is not None and locked(OperationRun, run_id) is None:
         raise ValidationFailed(
             "The source operation run does not belong to this environment.", field="source_operation_run_id"
         )
     item_id = sources["source_inventory_item_id"]
-    if item_id is not None and not InventoryItem.objects.filter(pk=item_id, **scope).exists():
+    if item_id is not None and locked(InventoryItem, item_id) is None:
         raise ValidationFailed(
             "The source inventory item does not belong to this environment.", field="source_inventory_item_id"
         )
     version_id = sources["source_policy_version_id"]
     if version_id is not None:
-        version_item = PolicyVersion.objects.filter(pk=version_id, **scope).values_list("item_id", flat=True).first()
+        version_item = (
+            PolicyVersion.objects.select_for_update(no_key=True)
+            .filter(pk=version_id, **scope)
+            .values_list("item_id", flat=True)
+            .first()
+        )
         if version_item is None:
             raise ValidationFailed(
                 "The source policy version does not belong to this environment.", field="source_policy_version_id"
@@ -303,6 +319,8 @@ def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | Non
                 "The source policy version is a version of another inventory item.", field="source_policy_version_id"
             )
     snapshot_id = sources["source_baseline_snapshot_id"]
+    if snapshot_id is not None:
+        BaselineSnapshot.objects.select_for_update(no_key=True).filter(pk=snapshot_id).values_list("pk", flat=True).first()
     if snapshot_id is not None and not snapshot_applies_to_environment(
         snapshot_id=snapshot_id, workspace_id=environment.workspace_id, environment_id=environment.pk
     ):
@@ -313,16 +331,13 @@ def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | Non
 
 
 def _check_connection(environment: ManagedEnvironment, connection_id: object, provider_key: str) -> int | None:
-    from tenantpilot.providers.models import ProviderConnection
-
     if connection_id in (None, ""):
         return None
     if isinstance(connection_id, bool) or not isinstance(connection_id, int):
         raise ValidationFailed("Choose a provider connection of this environment.", field="provider_connection")
     row = (
-        ProviderConnection.objects.filter(
-            pk=connection_id, workspace_id=environment.workspace_id, environment=environment
-        )
+        ProviderConnection.objects.select_for_update(no_key=True)  # conflicts with connection_delete's lock
+        .filter(pk=connection_id, workspace_id=environment.workspace_id, environment=environment)
         .values_list("provider_key", flat=True)
         .first()
     )
@@ -367,9 +382,23 @@ _RESOURCE_COLUMNS = tuple(_resource_columns(None))
 
 
 def _descriptor_of(row: ProviderResourceBinding) -> ProviderResourceDescriptor | None:
+    """The stored descriptor of ``row`` (upgraded to the current schema); a field error if unreadable."""
     if not row.resource_descriptor:
         return None
-    return ProviderResourceDescriptor.from_dict(row.resource_descriptor)
+    try:
+        return ProviderResourceDescriptor.from_dict(row.resource_descriptor)
+    except DescriptorSchemaError as exc:
+        raise ValidationFailed(
+            f"The provider resource stored with binding #{row.pk} uses descriptor schema {exc.version!r}, which this "
+            "version of TenantPilot cannot read. Pick the provider resource again from the inventory.",
+            field="descriptor",
+        ) from None
+    except ValueError:
+        raise ValidationFailed(
+            f"The provider resource stored with binding #{row.pk} is damaged and cannot be kept. "
+            "Pick the provider resource again from the inventory.",
+            field="descriptor",
+        ) from None
 
 
 def _audit_metadata(row: ProviderResourceBinding, *, note: str, automatic: bool, **extra: Any) -> dict[str, Any]:
@@ -484,6 +513,32 @@ def _insert(row: ProviderResourceBinding) -> ProviderResourceBinding:
     return row
 
 
+ARCHIVED_MESSAGE = "The environment is archived. Restore it before recording binding decisions."
+
+
+def _lock_open_environment(environment_id: int) -> ManagedEnvironment:
+    """Lock the environment row for this transaction; ``Conflict`` when it is archived.
+
+    Every binding write (create, supersede, revoke) takes this lock first, so archiving and
+    binding decisions never interleave, and locks are always taken environment → binding →
+    connection/sources (the order ``connection_delete`` uses too): no deadlock.
+    """
+    environment = (
+        ManagedEnvironment.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=environment_id)
+    )
+    if environment.is_archived:
+        raise Conflict(ARCHIVED_MESSAGE)
+    return environment
+
+
+def _raise_clean_error_for(row: ProviderResourceBinding) -> None:
+    """After an ``IntegrityError``: re-check what can vanish concurrently and name the field."""
+    environment = ManagedEnvironment.objects.get(pk=row.environment_id)
+    with transaction.atomic():
+        _check_sources(environment, {name: getattr(row, name) for name in _SOURCE_FIELDS})
+        _check_connection(environment, row.provider_connection_id, row.provider_key)
+
+
 def _is_duplicate_race(row: ProviderResourceBinding) -> bool:
     return _active_for(row.environment_id, row.workspace_id, row.provider_key, row.canonical_subject_key) is not None
 
@@ -520,7 +575,7 @@ def binding_create(
     else:
         authorize(actor, policies.MANAGE_BINDINGS, environment)
     if environment.is_archived:
-        raise Conflict("The environment is archived. Restore it before recording binding decisions.")
+        raise Conflict(ARCHIVED_MESSAGE)
     if descriptor is not None and not isinstance(descriptor, ProviderResourceDescriptor):
         raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
     subject = _subject(
@@ -531,37 +586,44 @@ def binding_create(
         subject_domain=subject_domain,
         legacy_subject_key=legacy_subject_key,
     )
-    row = _prepare(
-        actor=actor,
-        environment=environment,
-        mode=mode,
-        descriptor=descriptor,
-        note=note,
-        subject=subject,
-        provider_connection_id=provider_connection_id,
-        resolution_reason=resolution_reason,
-        sources_given={
-            "source_operation_run_id": source_operation_run_id,
-            "source_baseline_snapshot_id": source_baseline_snapshot_id,
-            "source_inventory_item_id": source_inventory_item_id,
-            "source_policy_version_id": source_policy_version_id,
-        },
-    )
+    row: ProviderResourceBinding | None = None
     try:
         with transaction.atomic():
+            # Sources and connection are validated here, under row locks, so that a concurrent
+            # delete is a field error rather than an IntegrityError at insert or commit.
+            locked = _lock_open_environment(environment.pk)
+            row = _prepare(
+                actor=actor,
+                environment=locked,
+                mode=mode,
+                descriptor=descriptor,
+                note=note,
+                subject=subject,
+                provider_connection_id=provider_connection_id,
+                resolution_reason=resolution_reason,
+                sources_given={
+                    "source_operation_run_id": source_operation_run_id,
+                    "source_baseline_snapshot_id": source_baseline_snapshot_id,
+                    "source_inventory_item_id": source_inventory_item_id,
+                    "source_policy_version_id": source_policy_version_id,
+                },
+            )
             _insert(row)
             audit_record(
                 actor=actor,
                 action=AuditAction.RESOURCE_BINDING_CREATED,
-                workspace=environment.workspace,
-                environment=environment,
+                workspace=locked.workspace,
+                environment=locked,
                 target=row,
                 metadata=_audit_metadata(row, note=row.operator_note, automatic=mode in AUTOMATIC_MODES),
             )
     except IntegrityError:
+        if row is None:
+            raise
         row.pk = None
         if _is_duplicate_race(row):
             raise DuplicateActiveBinding() from None
+        _raise_clean_error_for(row)
         raise
     return row
 
@@ -748,10 +810,8 @@ def binding_supersede(
     authorize(actor, policies.MANAGE_BINDINGS, binding)
     mode = _mode(resolution_mode)
     text = clean_note(note, required=True)
-    environment = ManagedEnvironment.objects.select_related("workspace").get(pk=binding.environment_id)
-    if environment.is_archived:
-        raise Conflict("The environment is archived. Restore it before recording binding decisions.")
     with transaction.atomic():
+        environment = _lock_open_environment(binding.environment_id)
         current = ProviderResourceBinding.objects.select_for_update().get(pk=binding.pk)
         if current.binding_status != BindingStatus.ACTIVE:
             raise ValidationFailed(
@@ -826,15 +886,17 @@ def binding_supersede(
 
 
 def binding_revoke(*, actor: Any, binding: ProviderResourceBinding, note: str) -> ProviderResourceBinding:
-    """End the active ``binding`` as ``revoked`` (note required); the subject then has no active decision."""
+    """End the active ``binding`` as ``revoked`` (note required); the subject then has no active decision.
+
+    Like create and supersede, refused with ``Conflict`` in an archived environment: an archived
+    environment's decisions are frozen history until it is restored (and a revoke there would
+    change what a restored environment's next compare sees without anyone working in it).
+    """
     authorize(actor, policies.MANAGE_BINDINGS, binding)
     text = clean_note(note, required=True)
     with transaction.atomic():
-        current = (
-            ProviderResourceBinding.objects.select_for_update()
-            .select_related("environment__workspace")
-            .get(pk=binding.pk)
-        )
+        environment = _lock_open_environment(binding.environment_id)
+        current = ProviderResourceBinding.objects.select_for_update().get(pk=binding.pk)
         if current.binding_status != BindingStatus.ACTIVE:
             raise ValidationFailed(
                 f"Only an active binding can be revoked; this one is {current.binding_status}.", field="binding_status"
@@ -850,10 +912,26 @@ def binding_revoke(*, actor: Any, binding: ProviderResourceBinding, note: str) -
         audit_record(
             actor=actor,
             action=AuditAction.RESOURCE_BINDING_REVOKED,
-            workspace=current.environment.workspace,
-            environment=current.environment,
+            workspace=environment.workspace,
+            environment=environment,
             target=current,
             metadata=_audit_metadata(current, note=text, automatic=False),
         )
     binding.refresh_from_db()
     return current
+
+
+# -- provider connections -----------------------------------------------------------------------------
+
+
+def active_bindings_using_connection(connection: Any) -> ConnectionUse:
+    """How many active bindings name ``connection`` (registered with the providers app).
+
+    Its ``connection_delete`` refuses while this is non-zero: those decisions must be
+    superseded onto another connection or revoked — each with its own audit row — first.
+    """
+    count = ProviderResourceBinding.objects.filter(
+        provider_connection_id=connection.pk, binding_status=BindingStatus.ACTIVE
+    ).count()
+    noun = "active resource binding" if count == 1 else "active resource bindings"
+    return ConnectionUse(kind=ACTIVE_BINDINGS_USE, count=count, description=f"{count} {noun}")

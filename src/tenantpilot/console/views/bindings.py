@@ -105,6 +105,7 @@ def binding_list_view(request: HttpRequest, scope: Scope, environment: ManagedEn
         mode=data.get("mode") or None,
         subject_class=data.get("subject_class") or None,
         subject_key=data.get("subject") or None,
+        connection_id=data.get("connection") or None,
     )
     page = paginate(request, bindings)
     return render(
@@ -116,6 +117,7 @@ def binding_list_view(request: HttpRequest, scope: Scope, environment: ManagedEn
             page=page,
             filters=filters,
             subject=data.get("subject") or "",
+            connection_filter=data.get("connection") or None,
             query=query_without_page(request),
         ),
         status=form_status(filters),

@@ -4,6 +4,7 @@ enable/disable, delete (confirmed) and "Check connection" (which only enqueues).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,8 @@ from tenantpilot.operations.services import ScopeBusy
 from tenantpilot.providers import policies, services
 from tenantpilot.providers.health import REQUIRED_PERMISSIONS
 from tenantpilot.providers.selectors import connection_get, connection_list
+from tenantpilot.resources.choices import BindingStatus
+from tenantpilot.resources.services import ACTIVE_BINDINGS_USE
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 
@@ -190,15 +193,42 @@ def connection_status(
 def connection_delete(
     request: HttpRequest, scope: Scope, environment: ManagedEnvironment, connection_id: int
 ) -> HttpResponse:
-    """GET asks for confirmation; POST deletes the connection and its credential."""
+    """GET asks for confirmation; POST deletes the connection and its credential.
+
+    While active bindings use the connection, the page says how many and links to them, and the
+    service refuses the delete (a stale form's POST comes back here with the message).
+    """
     connection = connection_get(scope=scope, environment=environment, connection_id=connection_id)
     if request.method == "POST":
-        services.connection_delete(actor=request.user, connection=connection)
+        try:
+            services.connection_delete(actor=request.user, connection=connection)
+        except services.ConnectionInUse as in_use:
+            messages.error(request, in_use.message)
+            return redirect(
+                "console:connection-delete",
+                workspace=scope.workspace.slug,
+                environment_id=environment.pk,
+                connection_id=connection.pk,
+            )
         messages.success(request, f"Connection “{connection.display_name}” deleted.")
         return _to_list(scope, environment)
+    uses = [
+        {"description": use.description, "url": _use_url(scope, environment, connection.pk, use.kind)}
+        for use in services.connection_uses(connection)
+    ]
     return render(
-        request, "console/connections/delete_confirm.html", _context(scope, environment, connection=connection)
+        request,
+        "console/connections/delete_confirm.html",
+        _context(scope, environment, connection=connection, uses=uses),
     )
+
+
+def _use_url(scope: Scope, environment: ManagedEnvironment, connection_id: int, kind: str) -> str | None:
+    """Where the records that keep a connection from being deleted are listed."""
+    if kind == ACTIVE_BINDINGS_USE:
+        bindings = reverse("console:bindings", kwargs={"workspace": scope.workspace.slug, "environment_id": environment.pk})
+        return f"{bindings}?{urlencode({'status': BindingStatus.ACTIVE.value, 'connection': connection_id})}"
+    return None
 
 
 @require_POST
