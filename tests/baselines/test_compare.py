@@ -701,3 +701,26 @@ def test_accepted_then_changed_on_the_drifted_tenant_shows_drift_again() -> None
     ]
     assert (again.outcome, again.changed_since_accepted) == (Outcome.DRIFT, True)
     assert [c.path for c in again.changes] == ["bitLockerEnabled"]
+
+
+def test_exact_identity_applies_to_guid_ids_when_the_tenants_are_not_given() -> None:
+    s = subject("A")
+    same_object = resource("A renamed", object_id=s.source_object_id)
+    r = by_subject(run([s], [same_object]), s)
+    assert (r.reason, r.target, r.record_identity) == (Reason.EXACT_IDENTITY, same_object, True)
+    across = by_subject(run([s], [same_object], source_tenant_id="a", target_tenant_id="b"), s)
+    assert (across.outcome, across.reason) == (Outcome.MISSING, Reason.NO_CANDIDATE)
+
+
+def test_an_accepted_state_that_disappeared_is_missing_and_flagged() -> None:
+    s = subject("A", {"v": 1})
+    b = binding(s.canonical_key, "accepted_limitation", guid(888_888), content_hash({"v": 2}))
+    r = by_subject(run([s], [], [b]), s)
+    assert (r.outcome, r.reason, r.changed_since_accepted, r.binding_id) == (
+        Outcome.MISSING,
+        Reason.BINDING,
+        True,
+        b.binding_id,
+    )
+    r = by_subject(run([s], [], [b], incomplete_types=frozenset({DC})), s)
+    assert (r.outcome, r.reason) == (Outcome.UNKNOWN, Reason.INCOMPLETE_EVIDENCE)
