@@ -20,6 +20,7 @@ from tenantpilot.tenancy import services
 from tenantpilot.tenancy.models import EnvironmentAccess, WorkspaceMembership
 from tenantpilot.tenancy.selectors import workspace_list_for_user
 from tests.factories import MembershipFactory, UserFactory, grant_environment
+from tests.operations.helpers import notification_for
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +241,13 @@ def test_workspace_picker_count_ignores_archived_and_other_members_grants(world)
     assert {ws.slug: ws.environment_count for ws in workspace_list_for_user(user=me.user)} == {"alpha": 1}
     assert {ws.slug: ws.environment_count for ws in workspace_list_for_user(user=other.user)} == {"alpha": 1}
     assert WorkspaceMembership.objects.filter(user=me.user).count() == 1
+
+
+def test_mark_all_read_counts_only_visible_notifications(client, world):
+    me = _restricted(world, Role.READONLY)
+    notification_for(me.user, world.a1)  # sent before the restriction, about a now-hidden environment
+    notification_for(me.user, world.a2)
+    client.force_login(me.user)
+    response = client.post(reverse("console:notification-read-all", kwargs={"workspace": "alpha"}), follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["1 notification(s) marked read."]

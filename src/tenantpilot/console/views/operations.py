@@ -108,6 +108,9 @@ def notification_read(request: HttpRequest, scope: Scope, notification_id: int) 
 @require_POST
 @workspace_view(Capability.WORKSPACE_VIEW)
 def notification_read_all(request: HttpRequest, scope: Scope) -> HttpResponse:
-    count = services.notification_mark_all_read(actor=request.user, workspace=scope.workspace)
+    # The count shown is of the notifications the member may see: one about an environment
+    # hidden from them (sent before a restriction) is marked read too, but never counted aloud.
+    count = selectors.notification_unread_count(scope=scope)
+    services.notification_mark_all_read(actor=request.user, workspace=scope.workspace)
     messages.success(request, f"{count} notification(s) marked read.")
     return redirect("console:notifications", workspace=scope.workspace.slug)
