@@ -44,3 +44,8 @@ class AuditAction(models.TextChoices):
     BASELINE_SNAPSHOT_CAPTURED = "baseline.snapshot_captured", "Baseline snapshot captured"
     BASELINE_COMPARE_RECORDED = "baseline.compare_recorded", "Baseline compare recorded"
     BASELINE_REVIEW_SET = "baseline.review_set", "Binding review date set"
+    SIGN_IN_THROTTLED = "auth.sign_in_throttled", "Sign-in locked after failed attempts"
+
+
+# Platform-level actions: rows without a workspace (shown in the platform admin only).
+PLATFORM_ACTIONS = frozenset({AuditAction.SIGN_IN_THROTTLED.value})

@@ -10,7 +10,7 @@ from django.db import models
 
 from tenantpilot.core.db import check_environment_workspace
 
-from .actions import AuditAction
+from .actions import PLATFORM_ACTIONS, AuditAction
 
 
 class AppendOnlyError(Exception):
@@ -34,7 +34,9 @@ class AuditLog(models.Model):
     Rows are written only by ``audit.services.audit_record`` inside the transaction of the
     mutation they describe. They are never updated or deleted: the ORM refuses, and on
     PostgreSQL a trigger refuses too. ``actor`` keeps no database constraint so that the
-    history outlives the user; ``actor_label`` is the copy that stays readable.
+    history outlives the user; ``actor_label`` is the copy that stays readable. ``workspace``
+    is empty only for platform-level events that belong to no workspace (a sign-in lock): those
+    rows never appear in a workspace's console audit log, only in the platform admin.
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -50,7 +52,9 @@ class AuditLog(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(max_length=150)
-    workspace = models.ForeignKey("tenancy.Workspace", on_delete=models.PROTECT, related_name="+")
+    workspace = models.ForeignKey(
+        "tenancy.Workspace", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     environment = models.ForeignKey(
         "tenancy.ManagedEnvironment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -86,6 +90,8 @@ class AuditLog(models.Model):
     def clean(self) -> None:
         if self.action not in AuditAction.values:
             raise ValidationError({"action": "Unregistered audit action."})
+        if self.workspace_id is None and self.action not in PLATFORM_ACTIONS:
+            raise ValidationError({"workspace": "Only platform-level actions may have no workspace."})
         check_environment_workspace(self)
 
     @property
@@ -95,3 +101,36 @@ class AuditLog(models.Model):
             return str(AuditAction(self.action).label)
         except ValueError:
             return self.action
+
+
+class SignInThrottle(models.Model):
+    """Recent failed sign-ins of one bucket, and the lock they earned (``audit.signin``).
+
+    A bucket is either one (account, client address) pair or one client address across all
+    accounts. ``failures`` counts failed password checks since the bucket was last forgotten
+    (no failure for ``TENANTPILOT_SIGNIN_FORGET_SECONDS``) or, for an account bucket, since a
+    successful sign-in. ``locked_until`` is when the current lock ends. Rows hold no password
+    and are pruned once forgotten; they are bookkeeping, not history (the audit log keeps that).
+    """
+
+    class Bucket(models.TextChoices):
+        ACCOUNT_ADDRESS = "account_address", "Account from one address"
+        ADDRESS = "address", "One address, any account"
+
+    bucket = models.CharField(max_length=16, choices=Bucket.choices)
+    # The sign-in name as typed, case-folded; empty for an address bucket. Never identity.
+    username = models.CharField(max_length=150, blank=True)
+    address = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sign_in_throttles"
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "username", "address"], name="sign_in_throttle_bucket_uniq"),
+        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="sign_in_throttle_last_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.username}@{self.address}: {self.failures}"

@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from .urls_baselines import baseline_patterns
 from .urls_resolution import resolution_patterns
-from .views import audit, bindings, connections, environments, inventory, members, operations, workspaces
+from .views import audit, auth, bindings, connections, environments, inventory, members, operations, workspaces
 
 app_name = "console"
 
@@ -109,7 +109,7 @@ urlpatterns = [
     path("", workspaces.root, name="root"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="console/registration/login.html", redirect_authenticated_user=True),
+        auth.ConsoleLoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -119,6 +119,18 @@ TASKS = {
     }
 }
 
+# Password sign-in goes through the throttle (audit.signin): short, exponential, bounded locks per
+# (account, client address) and per client address; never per account alone. Counted in the
+# database, so every process agrees. Behind N reverse proxies of yours, set
+# TENANTPILOT_TRUSTED_PROXY_HOPS=N so the client address comes from X-Forwarded-For.
+AUTHENTICATION_BACKENDS = ["tenantpilot.audit.signin.ThrottledModelBackend"]
+TENANTPILOT_SIGNIN_ACCOUNT_FREE_FAILURES = 5
+TENANTPILOT_SIGNIN_ADDRESS_FREE_FAILURES = 20
+TENANTPILOT_SIGNIN_FIRST_LOCK_SECONDS = 30
+TENANTPILOT_SIGNIN_MAX_LOCK_SECONDS = 900
+TENANTPILOT_SIGNIN_FORGET_SECONDS = 3600
+TENANTPILOT_TRUSTED_PROXY_HOPS = int(os.environ.get("TENANTPILOT_TRUSTED_PROXY_HOPS", "0"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
