@@ -126,3 +126,23 @@ def test_environment_id_of_another_workspace_in_url_is_not_found(client, world):
     url = reverse("console:environment-detail", kwargs={"workspace": world.a.slug, "environment_id": world.b1.pk})
     assert client.get(url).status_code == 404
     assert ManagedEnvironment.objects.filter(pk=world.b1.pk).exists()
+
+
+def test_scope_require_visible_refuses_hidden_and_foreign_environments_alike(world):
+    restricted = resolve_workspace(world.restricted, "alpha")
+    assert restricted.is_restricted
+    restricted.require_visible(world.a2)
+    for environment in (world.a1, world.b1):
+        with pytest.raises(NotFound):
+            restricted.require_visible(environment)
+    unrestricted = resolve_workspace(world.owner, "alpha")
+    assert not unrestricted.is_restricted
+    unrestricted.require_visible(world.a1)
+    with pytest.raises(NotFound):
+        unrestricted.require_visible(world.b1)
+
+
+def test_scope_environments_is_visible_to(world):
+    restricted = resolve_workspace(world.restricted, "alpha")
+    assert list(restricted.environments()) == list(ManagedEnvironment.objects.visible_to(restricted)) == [world.a2]
+    assert ManagedEnvironment.objects.visible_to(restricted).count() == 1
