@@ -17,7 +17,7 @@ from tenantpilot.graph.contracts import (
 from tenantpilot.graph.endpoints import GraphEndpoints
 from tenantpilot.graph.errors import GraphError, sanitize_message
 from tenantpilot.graph.reasons import ReasonCode
-from tenantpilot.graph.retry import RetryPolicy, full_jitter_backoff, parse_retry_after
+from tenantpilot.graph.retry import Deadline, RetryPolicy, full_jitter_backoff, parse_retry_after
 from tenantpilot.graph.tokens import (
     ClientCertificateCredential,
     ClientSecretCredential,
@@ -32,6 +32,7 @@ __all__ = [
     "ClientCertificateCredential",
     "ClientSecretCredential",
     "Credential",
+    "Deadline",
     "GraphClient",
     "GraphContract",
     "GraphEndpoints",
