@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav": {
             "audit": scope.can(Capability.AUDIT_VIEW),
+            "baselines": scope.can(Capability.BASELINES_VIEW),
             "members": scope.can(Capability.WORKSPACE_VIEW),
             "operations": scope.can(Capability.OPERATIONS_VIEW),
             # Lazy and memoized: one COUNT query, only when a template shows it.
