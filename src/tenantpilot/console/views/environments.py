@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.baselines import selectors as baseline_selectors
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import EnvironmentForm, form_status
 from tenantpilot.core.errors import Forbidden, ValidationFailed
@@ -30,6 +31,8 @@ def environment_detail(request: HttpRequest, scope: Scope, environment: ManagedE
         context["recent_runs"] = list(
             operation_run_list(scope=scope, environment_id=environment.pk).select_related("connection")[:RECENT_RUNS]
         )
+    if scope.can(Capability.BASELINES_VIEW):
+        context["baseline_rows"] = baseline_selectors.environment_drift_summary(scope=scope, environment=environment)
     return render(request, "console/environments/detail.html", context)
 
 
