@@ -84,6 +84,7 @@ def upgrade_descriptor_dict(data: Mapping[str, Any]) -> dict[str, Any]:
         version += 1
     return current
 
+
 _IDENTITY_TEXT_FIELDS = (
     "provider_key",
     "resource_type",

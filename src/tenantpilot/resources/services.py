@@ -320,7 +320,8 @@ def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | Non
             )
     snapshot_id = sources["source_baseline_snapshot_id"]
     if snapshot_id is not None:
-        BaselineSnapshot.objects.select_for_update(no_key=True).filter(pk=snapshot_id).values_list("pk", flat=True).first()
+        locked_snapshot = BaselineSnapshot.objects.select_for_update(no_key=True).filter(pk=snapshot_id)
+        locked_snapshot.values_list("pk", flat=True).first()
     if snapshot_id is not None and not snapshot_applies_to_environment(
         snapshot_id=snapshot_id, workspace_id=environment.workspace_id, environment_id=environment.pk
     ):

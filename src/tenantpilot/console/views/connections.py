@@ -226,7 +226,9 @@ def connection_delete(
 def _use_url(scope: Scope, environment: ManagedEnvironment, connection_id: int, kind: str) -> str | None:
     """Where the records that keep a connection from being deleted are listed."""
     if kind == ACTIVE_BINDINGS_USE:
-        bindings = reverse("console:bindings", kwargs={"workspace": scope.workspace.slug, "environment_id": environment.pk})
+        bindings = reverse(
+            "console:bindings", kwargs={"workspace": scope.workspace.slug, "environment_id": environment.pk}
+        )
         return f"{bindings}?{urlencode({'status': BindingStatus.ACTIVE.value, 'connection': connection_id})}"
     return None
 
