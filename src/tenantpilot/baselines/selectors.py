@@ -21,7 +21,7 @@ from tenantpilot.authz.authority import Scope, parse_environment_id
 from tenantpilot.core.errors import NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType, RunStatus
 from tenantpilot.operations.models import OperationRun
-from tenantpilot.tenancy.models import ManagedEnvironment
+from tenantpilot.tenancy.models import ManagedEnvironment, ManagedEnvironmentQuerySet
 
 from . import policies
 from .choices import GOVERNED_POLICY_TYPES, CompareOutcome, SnapshotStatus
@@ -61,7 +61,7 @@ def _pk(raw: object) -> int:
     return pk
 
 
-def visible_environments(scope: Scope) -> QuerySet[ManagedEnvironment]:
+def visible_environments(scope: Scope) -> ManagedEnvironmentQuerySet:
     """The environments of the workspace this member may see (the one scoping rule)."""
     return ManagedEnvironment.objects.visible_to(scope)
 

@@ -438,7 +438,7 @@ def result_export(request: HttpRequest, scope: Scope, profile_id: int, environme
     profile = selectors.profile_get(scope=scope, profile_id=profile_id)
     form = ExportForm(request.GET or None)
     if not form.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        errors = "; ".join(f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items())
         return HttpResponse(
             errors or "format: choose json or csv.", status=400, content_type="text/plain; charset=utf-8"
         )
