@@ -5,6 +5,7 @@ part-way keeps what it read and marks nothing gone, and the run says so."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from graphsim import FaultRule
 from graphsim import fixtures_catalog as fx
@@ -144,3 +145,24 @@ def test_a_listing_that_fails_on_page_two_keeps_page_one_and_marks_nothing_gone(
     assert "Not synced, items left as they were" not in run.message
     assert "Listing stopped part-way: Settings catalog policies (provider_unavailable, 25 read)" in run.message
     assert "none marked gone" in run.message
+
+
+@pytest.mark.postgres
+def test_an_item_the_database_refuses_is_skipped_and_the_rest_of_its_page_is_written(world, graph_settings):
+    with connection.cursor() as cursor:  # a refusal no pre-check knows about (DDL is transactional here)
+        cursor.execute(
+            "ALTER TABLE inventory_items ADD CONSTRAINT test_refuse CHECK (display_name <> 'Refused by the database')"
+        )
+    env = golden_environment(world)
+    run_now(env)
+    tenant = graph_settings.tenant(fx.GOLDEN_TENANT_ID)
+    tenant.update_item(DC_PATH, fx.GOLDEN_DEVICE_RESTRICTIONS_ID, displayName="Refused by the database")
+    added = tenant.add_item(DC_PATH, _config("d6a4c7a2-1111-4e3b-9c1d-2f3a4b5c6d71", "Fine"))
+    run = run_now(env)
+    assert run.outcome == RunOutcome.PARTIALLY_SUCCEEDED, run.message
+    assert run.summary_counts["skipped"] == 1
+    assert "content cannot be normalized or stored" in run.message
+    assert item(env, DC, added["id"]).display_name == "Fine", "the rest of the page is written"
+    refused = item(env, DC, fx.GOLDEN_DEVICE_RESTRICTIONS_ID)
+    assert refused.gone_at is None and refused.last_seen_run_id == run.pk
+    assert len(versions(env, DC, fx.GOLDEN_DEVICE_RESTRICTIONS_ID)) == 1
