@@ -39,6 +39,7 @@ class PlanCase:
     table: str
     columns: tuple[str, ...]
     environment: bool = False
+    restricted: bool = False  # as the owner restricted to a2 (the visibility filter joins in)
 
     @property
     def filter_columns(self) -> tuple[str, ...]:
@@ -73,6 +74,15 @@ CASES = [
     PlanCase(
         "audit-date-from", "console:audit", {"date_from": "2026-01-01"}, "audit_log", ("workspace_id", "created_at")
     ),
+    PlanCase("audit-restricted", "console:audit", {}, "audit_log", ("workspace_id",), restricted=True),
+    PlanCase(
+        "audit-restricted-date-range",
+        "console:audit",
+        {"date_from": "2026-01-01", "date_to": "2026-01-31"},
+        "audit_log",
+        ("workspace_id", "created_at"),
+        restricted=True,
+    ),
     PlanCase("audit-date-to", "console:audit", {"date_to": "2014-03-31"}, "audit_log", ("workspace_id", "created_at")),
     PlanCase(
         "bindings",
@@ -88,7 +98,7 @@ CASES = [
 
 def _page_queries(client, world, case: PlanCase) -> list[str]:
     """Load the page as the workspace owner and return the SQL it ran against ``case.table``."""
-    client.force_login(world.owner)
+    client.force_login(world.restricted if case.restricted else world.owner)
     kwargs: dict[str, object] = {"workspace": world.a.slug}
     if case.environment:
         kwargs["environment_id"] = world.a1.pk
