@@ -800,6 +800,7 @@ def binding_supersede(
     source_baseline_snapshot_id: int | None = None,
     source_inventory_item_id: int | None = None,
     source_policy_version_id: int | None = None,
+    accepted_fingerprint: str | None = None,
 ) -> ProviderResourceBinding:
     """Replace the active ``binding`` with a new decision for the same subject, atomically.
 
@@ -807,10 +808,18 @@ def binding_supersede(
     row is created in the same transaction; if anything fails, neither change is kept. The
     subject (canonical key, class, type, domain, legacy key) carries over; the resource and the
     connection carry over unless given (``descriptor=None`` drops the resource). Note required.
+    ``accepted_fingerprint`` (only with ``accepted_limitation``) is stored as in
+    :func:`binding_create_accepted_limitation`, with the reason :data:`ACCEPTED_CONTENT_REASON`.
     """
     authorize(actor, policies.MANAGE_BINDINGS, binding)
     mode = _mode(resolution_mode)
     text = clean_note(note, required=True)
+    if accepted_fingerprint is not None:
+        if mode is not ResolutionMode.ACCEPTED_LIMITATION:
+            raise ValidationFailed("Only an accepted limitation stores an accepted fingerprint.", field="resolution_mode")
+        if not isinstance(accepted_fingerprint, str) or not _SHA256_HEX.fullmatch(accepted_fingerprint):
+            raise ValidationFailed("The accepted fingerprint must be a sha256 hex digest.", field="accepted_fingerprint")
+        resolution_reason = resolution_reason or ACCEPTED_CONTENT_REASON
     with transaction.atomic():
         environment = _lock_open_environment(binding.environment_id)
         current = ProviderResourceBinding.objects.select_for_update().get(pk=binding.pk)
@@ -864,6 +873,8 @@ def binding_supersede(
             resolution_reason=resolution_reason,
             sources_given=sources_given,
         )
+        if accepted_fingerprint is not None:
+            row.provider_resource_fingerprint = accepted_fingerprint
         _insert(row)
         current.superseded_by = row
         current.save(update_fields=["superseded_by", "updated_at"])
