@@ -599,3 +599,29 @@ def test_overview_and_result_pages_run_a_constant_number_of_queries(client, worl
     assert result(small) == result(large) <= 20
     assert result(small, {"outcome": "match"}) == result(large, {"outcome": "match"})
     assert subject(small) == subject(large) <= 15
+
+
+# --------------------------------------------------------------------------------------------
+# On a real compare of the simulator's drifted tenant
+
+
+def test_result_page_of_a_real_compare_shows_every_drift_by_name(client, world, graph_settings, settings):
+    from tests.baselines.support import captured_profile, compared, contoso, fabrikam, synced
+
+    settings.TENANTPILOT_PAGE_SIZE = 500
+    golden, drifted = synced(contoso(world)), synced(fabrikam(world))
+    profile = captured_profile(world, golden)
+    _run, result = compared(world, profile, drifted)
+    client.force_login(world.owner)
+    target = url(world, "baseline-result", profile_id=profile.pk, environment_id=drifted.pk)
+    body = client.get(target, {"outcome": "drift"}).content.decode()
+    drifts = list(BaselineCompareItem.objects.filter(result=result, outcome="drift"))
+    assert drifts and body.count("<tr data-item=") == len(drifts)
+    for item in drifts:
+        for change in item.changes:
+            assert f"<code>{change['path']}</code>" in body
+            for side in ("baseline", "target"):
+                shown = change[side] if isinstance(change[side], str) else json.dumps(change[side], sort_keys=True)
+                assert f"<pre>{shown}</pre>" in body
+    overview = client.get(url(world, "baseline-profile", profile_id=profile.pk)).content.decode()
+    assert f'data-outcome="drift"><a href="{target}?outcome=drift">{len(drifts)}</a>' in overview
