@@ -186,3 +186,17 @@ def test_binding_create_rechecks_archival_inside_its_transaction(world):
             actor=world.owner, environment=stale, descriptor=inventory_item_descriptor(item), note=NOTE
         )
     assert not ProviderResourceBinding.objects.exists()
+
+
+def test_console_revoke_in_an_archived_environment_is_a_clear_conflict(client, world):
+    binding = _binding(world)
+    _archive(world.a1)
+    kwargs = {"workspace": world.a.slug, "environment_id": world.a1.pk, "binding_id": binding.pk}
+    client.force_login(world.owner)
+    detail = client.get(reverse("console:binding-detail", kwargs=kwargs)).content.decode()
+    revoke_url = reverse("console:binding-revoke", kwargs=kwargs)
+    assert revoke_url not in detail, "no revoke action offered in an archived environment"
+    answer = client.post(revoke_url, {"note": NOTE})
+    assert answer.status_code == 409
+    assert "Restore it before recording binding decisions" in answer.content.decode()
+    assert ProviderResourceBinding.objects.get(pk=binding.pk).binding_status == BindingStatus.ACTIVE
