@@ -143,7 +143,7 @@ def test_sync_without_connection_explains_and_writes_nothing(client, world):
     ("data", "field"),
     [
         ({"operation_type": "inventory.sync", "frequency": "weekly"}, "frequency"),
-        ({"operation_type": "baseline.compare", "frequency": "daily"}, "operation_type"),
+        ({"operation_type": "baseline.capture", "frequency": "daily"}, "operation_type"),
         ({"frequency": "daily"}, "operation_type"),
     ],
 )

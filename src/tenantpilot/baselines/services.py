@@ -25,7 +25,7 @@ from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
 from tenantpilot.operations.models import OperationRun
-from tenantpilot.operations.services import StartResult, operation_start
+from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
 from tenantpilot.resources.choices import BindingStatus, ResolutionMode
 from tenantpilot.resources.models import NOTE_MAX_LENGTH, ProviderResourceBinding
 from tenantpilot.tenancy.models import ManagedEnvironment, Workspace
@@ -327,6 +327,15 @@ def profile_unassign(*, actor: Any, profile: BaselineProfile, environment: Manag
 # Starting capture and compare runs
 
 
+def _same_profile_or_busy(started: StartResult, profile: BaselineProfile) -> StartResult:
+    """A dedupe is only a dedupe for the same profile: the start gate compares operation type and
+    target (connection), and capture/compare runs carry their profile in ``context`` instead, so an
+    active run of another profile on the environment makes this start scope busy, not a dedupe."""
+    if started.deduped and (started.run.context or {}).get("profile_id") != profile.pk:
+        raise ScopeBusy(started.run)
+    return started
+
+
 def baseline_capture_start(
     *,
     actor: Any,
@@ -373,6 +382,7 @@ def baseline_capture_start(
             environment=source_environment,
             context={"profile_id": profile.pk, "force": forced, "evidence_run_id": evidence.run.pk},
         )
+        started = _same_profile_or_busy(started, profile)
         if not started.deduped:
             audit_record(
                 actor=actor,
@@ -410,27 +420,35 @@ def baseline_compare_start(*, actor: Any, profile: BaselineProfile, environment:
         raise ValidationFailed("The profile is not assigned to this environment.", field="environment")
     if not BaselineSnapshot.objects.filter(profile=profile, status=SnapshotStatus.COMPLETE).exists():
         raise ValidationFailed("The profile has no snapshot yet. Capture one first.", field="profile")
-    return operation_start(
+    started = operation_start(
         actor=actor,
         operation_type=OperationType.BASELINE_COMPARE,
         environment=environment,
         context={"profile_id": profile.pk},
     )
+    return _same_profile_or_busy(started, profile)
 
 
-def baseline_compare_start_system(*, profile: BaselineProfile, environment: ManagedEnvironment) -> StartResult:
-    """Start a compare as the system (schedules, the demo): same checks, no actor, no notification."""
+def baseline_compare_start_system(
+    *, profile: BaselineProfile, environment: ManagedEnvironment, context: Mapping[str, Any] | None = None
+) -> StartResult:
+    """Start a compare as the system (schedules, the demo): same checks, no actor, no notification.
+
+    ``context`` adds bookkeeping keys to the run's context (a schedule names itself and its turn).
+    An active compare of another profile on the environment raises ``ScopeBusy``.
+    """
     if (
         profile.is_archived
         or not BaselineSnapshot.objects.filter(profile=profile, status=SnapshotStatus.COMPLETE).exists()
     ):
         raise ValidationFailed("The profile has no usable snapshot.", field="profile")
-    return operation_start(
+    started = operation_start(
         actor=None,
         operation_type=OperationType.BASELINE_COMPARE,
         environment=environment,
-        context={"profile_id": profile.pk, "scheduled": True},
+        context={**(context or {}), "profile_id": profile.pk, "scheduled": True},
     )
+    return _same_profile_or_busy(started, profile)
 
 
 # --------------------------------------------------------------------------------------------

@@ -130,3 +130,6 @@ class ScheduleResult(models.TextChoices):
     SCOPE_BUSY_SKIPPED = "scope_busy_skipped", "Skipped: environment busy"
     NO_CONNECTION = "no_connection", "Skipped: no usable connection"
     ENVIRONMENT_ARCHIVED = "environment_archived", "Skipped: environment archived"
+    WAITING_FOR_SYNC = "waiting_for_sync", "Waiting for the inventory sync"
+    WAITING_FOR_SCOPE = "waiting_for_scope", "Waiting: environment busy, trying again"
+    NO_BASELINE = "no_baseline", "Skipped: no assigned baseline with a snapshot"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,7 @@ SCHEDULABLE_OPERATIONS: tuple[OperationType, ...] = (
     OperationType.PROVIDER_HEALTH_CHECK,
     OperationType.INVENTORY_SYNC,
     OperationType.COMPLIANCE_SNAPSHOT,
+    OperationType.BASELINE_COMPARE,
 )
 _FREQUENCY_STEP = {ScheduleFrequency.HOURLY: dt.timedelta(hours=1), ScheduleFrequency.DAILY: dt.timedelta(days=1)}
 
@@ -631,6 +632,41 @@ def schedule_update(
 
 
 @dataclass(frozen=True)
+class ScheduleTurn:
+    """What a schedule runner did with one due turn of its schedule.
+
+    ``done=False`` means the turn is not over (e.g. waiting for an inventory sync, or for the
+    scope to be free for the next profile): ``next_run_at`` stays where it is, so the next tick
+    tries again and the period is not lost.
+    """
+
+    result: ScheduleResult
+    run: OperationRun | None = None
+    done: bool = True
+
+
+ScheduleRunner = Callable[[Schedule, dt.datetime], ScheduleTurn]
+_SCHEDULE_RUNNERS: dict[str, ScheduleRunner] = {}
+
+
+def register_schedule_runner(operation_type: OperationType) -> Callable[[ScheduleRunner], ScheduleRunner]:
+    """Register how a due schedule of ``operation_type`` runs (instead of a plain ``operation_start``).
+
+    The runner gets the locked schedule and the tick's time inside the tick's transaction. Due
+    schedules with a runner are handled after every other due schedule of the same tick, so a
+    baseline compare sees the inventory sync that tick started. A finished turn moves
+    ``next_run_at`` on by one period from the time it was due (kept in step, not pushed back by
+    the wait).
+    """
+
+    def decorator(runner: ScheduleRunner) -> ScheduleRunner:
+        _SCHEDULE_RUNNERS[OperationType(operation_type).value] = runner
+        return runner
+
+    return decorator
+
+
+@dataclass(frozen=True)
 class TickResult:
     """What one scheduler tick did with one due schedule."""
 
@@ -647,11 +683,17 @@ def schedules_run_due(*, now: dt.datetime | None = None, limit: int = 500) -> li
     locking elsewhere), so concurrent tickers never start the same schedule twice. A busy scope
     skips (``scope_busy_skipped``, audited) and a missing/disabled connection skips
     (``no_connection``); either way ``next_run_at`` moves on by one period from now, so a skipped
-    schedule does not fire again on every tick.
+    schedule does not fire again on every tick. Schedules with a registered runner
+    (:func:`register_schedule_runner`: baseline compare) run after the others and may keep their
+    turn open (waiting for a sync or a busy scope) without losing the period.
     """
     now = now or timezone.now()
     results: list[TickResult] = []
-    due_ids = list(Schedule.objects.due(now).order_by("next_run_at", "pk").values_list("pk", flat=True)[:limit])
+    due = list(Schedule.objects.due(now).order_by("next_run_at", "pk").values_list("pk", "operation_type")[:limit])
+    # Schedules with a runner (baseline compare) come last: they build on what the others started.
+    due_ids = [pk for pk, kind in due if kind not in _SCHEDULE_RUNNERS] + [
+        pk for pk, kind in due if kind in _SCHEDULE_RUNNERS
+    ]
     for schedule_id in due_ids:
         outcome = _run_one_schedule(schedule_id, now)
         if outcome is not None:
@@ -675,9 +717,15 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
             return None  # another ticker handled it meanwhile
         environment = schedule.environment
         run: OperationRun | None = None
+        runner = _SCHEDULE_RUNNERS.get(schedule.operation_type)
+        due_at = schedule.next_run_at
+        done = True
         connection = connection_for_operations(environment)
         if environment.is_archived:
             result = ScheduleResult.ENVIRONMENT_ARCHIVED
+        elif runner is not None:
+            turn = runner(schedule, now)
+            result, run, done = turn.result, turn.run, turn.done
         elif connection is None or not connection.is_enabled:
             result = ScheduleResult.NO_CONNECTION
         else:
@@ -695,7 +743,7 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
             else:
                 run = started.run
                 result = ScheduleResult.DEDUPED if started.deduped else ScheduleResult.STARTED
-        if result not in (ScheduleResult.STARTED, ScheduleResult.DEDUPED):
+        if done and result not in (ScheduleResult.STARTED, ScheduleResult.DEDUPED):
             audit_record(
                 actor=None,
                 action=AuditAction.SCHEDULE_SKIPPED,
@@ -710,11 +758,18 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
             )
         schedule.last_run_at = now
         schedule.last_result = result.value
-        if result in (ScheduleResult.STARTED, ScheduleResult.DEDUPED):
+        if result in (ScheduleResult.STARTED, ScheduleResult.DEDUPED) and run is not None:
             schedule.last_run = run
-        schedule.next_run_at = next_run_after(schedule.frequency, now)
+        if done:  # else the turn goes on: still due, the next tick tries again
+            schedule.next_run_at = _next_turn(schedule.frequency, due_at if runner is not None else None, now)
         schedule.save(update_fields=["last_run_at", "last_result", "last_run", "next_run_at", "updated_at"])
     return TickResult(schedule.pk, schedule.operation_type, result.value, run.pk if run is not None else None)
+
+
+def _next_turn(frequency: str, due_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    """One period after ``due_at`` (kept in step) when that is still ahead, else one period from now."""
+    following = next_run_after(frequency, due_at) if due_at is not None else None
+    return following if following is not None and following > now else next_run_after(frequency, now)
 
 
 def policy_type_label(value: str) -> str:
