@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,15 +116,25 @@ class LoadedInventory:
     provider_key: str
 
 
+#: Rows read per chunk when loading inventory (and how often load progress is reported).
+LOAD_CHUNK = 2000
+#: Identities recorded between two progress reports.
+IDENTITY_PROGRESS_EVERY = 100
+
+
 def load_inventory(
-    environment: ManagedEnvironment, governed_types: Iterable[str], ignored: Mapping[str, frozenset[str]]
+    environment: ManagedEnvironment,
+    governed_types: Iterable[str],
+    ignored: Mapping[str, frozenset[str]],
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> LoadedInventory:
     """Read, describe and normalize ``environment``'s present items of ``governed_types`` (two queries).
 
     Each item is described by the adapter of the provider it was read from (``provider_key`` on
     the row, so identity does not follow the default connection). An item without stored content
     (never read completely) or that the adapter cannot identify is counted per type in
-    ``unreadable`` and left out; the caller treats its type as incomplete.
+    ``unreadable`` and left out; the caller treats its type as incomplete. ``on_progress`` gets
+    the running totals (items loaded, items unreadable) every ``LOAD_CHUNK`` rows and at the end.
     """
     governed = list(governed_types)
     refs = inventory_reference_names(environment_id=environment.pk)
@@ -145,7 +155,13 @@ def load_inventory(
     items: list[LoadedItem] = []
     unreadable: Counter[str] = Counter()
     providers: Counter[str] = Counter()
-    for pk, policy_type, object_id, provider_key, display_name, version_id, payload in rows.iterator(chunk_size=2000):
+    seen = 0
+    for pk, policy_type, object_id, provider_key, display_name, version_id, payload in rows.iterator(
+        chunk_size=LOAD_CHUNK
+    ):
+        seen += 1
+        if on_progress is not None and seen % LOAD_CHUNK == 0:
+            on_progress(len(items), sum(unreadable.values()))
         providers[provider_key] += 1
         if not isinstance(payload, dict):
             unreadable[policy_type] += 1
@@ -172,12 +188,23 @@ def load_inventory(
                 content_hash=content_hash(normalized),
             )
         )
+    if on_progress is not None:
+        on_progress(len(items), sum(unreadable.values()))
     provider_key = providers.most_common(1)[0][0] if providers else inventory_provider_key(environment.pk)
     return LoadedInventory(items=items, refs=refs, unreadable=unreadable, provider_key=provider_key)
 
 
 def _ignored(profile: BaselineProfile) -> dict[str, frozenset[str]]:
     return {t: profile.ignored_fields_for(t) for t in profile.governed_types()}
+
+
+def _load_progress(ctx: RunContext) -> Callable[[int, int], None]:
+    """Running totals of an inventory load, saved with the next heartbeat (a reaped run keeps them)."""
+
+    def report(loaded: int, unreadable: int) -> None:
+        ctx.set_progress({SummaryKey.ITEMS: loaded, SummaryKey.UNKNOWN: unreadable})
+
+    return report
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,9 +230,10 @@ def baseline_capture(run: OperationRun, ctx: RunContext) -> RunResult:
         raise OperationFailed(RunReason.BASELINE_EVIDENCE_UNUSABLE, refusal or "")
     governed = profile.governed_types()
     try:
-        loaded = load_inventory(environment, governed, _ignored(profile))
+        loaded = load_inventory(environment, governed, _ignored(profile), on_progress=_load_progress(ctx))
     except UnknownProvider:
         raise OperationFailed(RunReason.INTERNAL_ERROR, "The environment's provider has no resource adapter.") from None
+    ctx.heartbeat()
     items = [
         BaselineSnapshotItem(
             policy_type=item.policy_type,
@@ -234,6 +262,7 @@ def baseline_capture(run: OperationRun, ctx: RunContext) -> RunResult:
     )
     unreadable = sum(loaded.unreadable.values())
     counts = {SummaryKey.SUBJECTS: snapshot.item_count, SummaryKey.UNKNOWN: unreadable}
+    ctx.set_progress(counts)
     if unreadable:
         types = ", ".join(sorted(loaded.unreadable))
         return RunResult(
@@ -345,13 +374,15 @@ def record_identities(
     results: Iterable[core.SubjectResult],
     descriptors: Mapping[int, ProviderResourceDescriptor],
     bindings: Mapping[str, ProviderResourceBinding],
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Record the identities the compare resolved by rule (idempotent); returns (recorded, refused).
 
     Subjects whose decision is already in force (loaded with the bindings) cost no query; the
     others go through ``binding_record_exact_identity`` / ``binding_record_canonical`` one by one
     (each its own audited transaction), so a refusal (e.g. an operator decision recorded
-    meanwhile) skips that subject and never fails the run.
+    meanwhile) skips that subject and never fails the run. ``on_progress`` gets the running
+    (recorded, refused) totals every ``IDENTITY_PROGRESS_EVERY`` attempts and at the end.
     """
     recorded = refused = 0
     for result in results:
@@ -373,8 +404,12 @@ def record_identities(
             )
         except ValidationFailed:
             refused += 1
-            continue
-        recorded += 1
+        else:
+            recorded += 1
+        if on_progress is not None and (recorded + refused) % IDENTITY_PROGRESS_EVERY == 0:
+            on_progress(recorded, refused)
+    if on_progress is not None:
+        on_progress(recorded, refused)
     return recorded, refused
 
 
@@ -401,7 +436,7 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
     evidence = inventory_evidence(environment)
     stale = evidence.is_stale(profile.max_evidence_age_hours, now)
     try:
-        loaded = load_inventory(environment, governed, _ignored(profile))
+        loaded = load_inventory(environment, governed, _ignored(profile), on_progress=_load_progress(ctx))
     except UnknownProvider:
         raise OperationFailed(RunReason.INTERNAL_ERROR, "The environment's provider has no resource adapter.") from None
     incomplete = sorted(set(evidence.incomplete_types(governed)) | set(loaded.unreadable))
@@ -431,9 +466,10 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
             target_tenant_id=environment.tenant_id or None,
         )
     )
-    ctx.heartbeat()
     by_outcome = Counter(r.outcome for r in results)
     counts = {key.value: by_outcome.get(outcome, 0) for outcome, key in OUTCOME_KEYS.items()}
+    ctx.set_progress({SummaryKey.SUBJECTS.value: snapshot.item_count, **counts})
+    ctx.heartbeat()
     compare_result_record(
         run=run,
         profile=profile,
@@ -454,6 +490,9 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
         results=results,
         descriptors={item.item_id: item.descriptor for item in loaded.items},
         bindings=bindings,
+        on_progress=lambda done, skipped: ctx.set_progress(
+            {SummaryKey.IDENTITIES_RECORDED: done, **({SummaryKey.SKIPPED: skipped} if skipped else {})}
+        ),
     )
     summary: dict[str, int] = {
         SummaryKey.SUBJECTS.value: snapshot.item_count,
