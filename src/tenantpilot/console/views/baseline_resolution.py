@@ -177,6 +177,12 @@ def _render(
         "candidates": _candidates(scope, environment, item) if item.candidates else [],
         "binding": state.active_binding,
     }
+    # A refused action that the page does not offer (any more) shows its errors at the top.
+    context["orphan_errors"] = (
+        [e for errors in form.errors.values() for e in errors]
+        if failed and form is not None and failed not in context["actions"]
+        else []
+    )
     if rsel.BIND in context["actions"] and item.outcome == CompareOutcome.MISSING:
         context["picker"] = _picker(request, scope, environment, item)
     return render(request, "console/baselines/resolve_item.html", context, status=status)
