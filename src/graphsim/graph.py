@@ -45,6 +45,16 @@ if TYPE_CHECKING:
 JSON_CONTENT_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 ERROR_CONTENT_TYPE = "application/json"
 MAX_BATCH = 20
+# Graph writes metadata context URLs on its own host whatever host answered; clients never follow
+# them (PLAN.md "@odata.context"), so the simulator writes them exactly as Graph does.
+CONTEXT_BASE = "https://graph.microsoft.com"
+# A list whose items expand ``settings`` is cut to very few items per page, whatever ``$top``
+# asks (observed on Graph: "~1-2 policies per page", royklo/RKSolutions-Module FINDINGS.md;
+# src/tenantpilot/graph/PLAN.md). The simulator serves at most this many.
+EXPANDED_SETTINGS_PAGE_MAX = 2
+# Navigation properties Graph accepts in $expand but answers empty (microsoftgraph/
+# microsoft-graph-docs#19655: groupPolicyConfigurations?$expand=definitionValues -> []).
+EXPANDS_ANSWERED_EMPTY = frozenset({"definitionValues"})
 KNOWN_OPTIONS = {"select", "filter", "top", "skip", "skiptoken", "expand", "count", "orderby"}
 UNSUPPORTED_OPTIONS = {"search", "format", "levels", "apply", "deltatoken", "compute", "index", "schemaversion"}
 TIPS = (
@@ -406,8 +416,11 @@ class GraphService:
             if isinstance(single, dict):  # single-valued navigation (e.g. definitionValue.definition)
                 out[name] = self._render(single, version, NESTED_NAVS.get(name, frozenset()), None, nested_expand, "")
                 continue
-            children = self._children(item, name)
-            out[f"{name}@odata.context"] = f"{context}('{item.get('id')}')/{name}"
+            children = [] if name in EXPANDS_ANSWERED_EMPTY else self._children(item, name)
+            supplied = item.get(f"{name}@odata.context")
+            out[f"{name}@odata.context"] = (
+                supplied if isinstance(supplied, str) and supplied else f"{context}('{item.get('id')}')/{name}"
+            )
             out[name] = [
                 self._render(child, version, NESTED_NAVS.get(name, frozenset()), None, nested_expand, "", name)
                 for child in children
@@ -458,6 +471,20 @@ class GraphService:
                 raise GraphError(400, "BadRequest", f"Could not find a property named '{name}' on type '{entity}'.")
         return expand
 
+    @staticmethod
+    def _check_select(
+        select: list[str] | None, items: list[dict[str, Any]], navs: frozenset[str], entity: str
+    ) -> None:
+        """Refuse a ``$select`` naming a property no item of the collection has (Graph: 400)."""
+        if not select or not items:
+            return
+        known: set[str] = set(navs) | {"id"}
+        for item in items:
+            known.update(item)
+        for name in select:
+            if name not in known and "/" not in name and name != "*":
+                raise GraphError(400, "BadRequest", f"Could not find a property named '{name}' on type '{entity}'.")
+
     def _select_for(self, options: dict[str, str]) -> list[str] | None:
         if "select" not in options:
             return None
@@ -467,7 +494,7 @@ class GraphService:
             raise GraphError(400, "BadRequest", str(exc)) from exc
 
     def _context(self, call: _Call, suffix: str) -> str:
-        return f"{self.sim.graph_base}/{call.version}/$metadata#{suffix}"
+        return f"{CONTEXT_BASE}/{call.version}/$metadata#{suffix}"
 
     # -- collections ------------------------------------------------------------------
     def _items_for(self, spec: CollectionSpec, tenant: TenantState, version: str) -> list[dict[str, Any]]:
@@ -558,12 +585,14 @@ class GraphService:
         select = self._select_for(options)
         expand = self._expand_for(spec.navs, options, spec.entity)
         items = self._items_for(spec, call.tenant, call.version)
+        self._check_select(select, items, spec.navs, spec.entity)
+        capped = "settings" in expand
         page, total, offset, next_link = self._page(
             call,
             items,
             options,
-            default_size=spec.page_size,
-            max_top=spec.max_top,
+            default_size=min(spec.page_size, EXPANDED_SETTINGS_PAGE_MAX) if capped else spec.page_size,
+            max_top=EXPANDED_SETTINGS_PAGE_MAX if capped else spec.max_top,
             directory=spec.service == "directory",
             skip_supported=spec.skip_supported,
         )
@@ -690,13 +719,15 @@ class GraphService:
             raise GraphError(400, "BadRequest", f"Number of batch request steps exceeds the maximum of {MAX_BATCH}.")
         ids: set[str] = set()
         for request in requests:
-            if not isinstance(request, dict) or not all(
-                isinstance(request.get(k), str) for k in ("id", "method", "url")
-            ):
+            if not isinstance(request, dict) or not all(isinstance(request.get(k), str) for k in ("method", "url")):
                 raise GraphError(400, "BadRequest", "Invalid batch payload format.")
-            if request["id"] in ids:
-                raise GraphError(400, "BadRequest", f"Batch request contains a duplicate id '{request['id']}'.")
-            ids.add(request["id"])
+            # Graph accepts string and number ids (IntuneCD sends numbers) and echoes the same JSON type.
+            request_id = request.get("id")
+            if isinstance(request_id, bool) or not isinstance(request_id, str | int):
+                raise GraphError(400, "BadRequest", "Invalid batch payload format.")
+            if str(request_id) in ids:
+                raise GraphError(400, "BadRequest", f"Batch request contains a duplicate id '{request_id}'.")
+            ids.add(str(request_id))
         responses = []
         malformed = False
         for request in requests:
