@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import ProjectState
@@ -75,16 +76,17 @@ def append_only_trigger(table: str) -> PostgresOnlySQL:
 
 
 def check_environment_workspace(instance: Any) -> None:
-    """Model-level twin of the composite foreign key: refuse a workspace/environment mismatch."""
-    from django.core.exceptions import ValidationError
+    """Model-level twin of the composite foreign key: refuse a workspace/environment mismatch.
 
+    The environment model is the one ``instance``'s own ``environment`` foreign key points at, so
+    ``core`` stays below ``tenancy`` (it names no domain model).
+    """
     environment_id = getattr(instance, "environment_id", None)
     if environment_id is None:
         return
-    from tenantpilot.tenancy.models import ManagedEnvironment
-
+    environment_model = instance._meta.get_field("environment").related_model
     env_workspace_id = (
-        ManagedEnvironment.objects.filter(pk=environment_id).values_list("workspace_id", flat=True).first()
+        environment_model._default_manager.filter(pk=environment_id).values_list("workspace_id", flat=True).first()
     )
     if env_workspace_id is None or env_workspace_id != instance.workspace_id:
         raise ValidationError({"environment": "The environment does not belong to this workspace."})
