@@ -1,5 +1,9 @@
 """``tenantpilot demo``: migrate the embedded database, seed the demo, and serve the console with an
-embedded worker and the Microsoft simulator (graphsim) beside it."""
+embedded worker and the Microsoft simulator (graphsim) beside it.
+
+On the first start the worker also syncs every demo environment, captures the "Contoso baseline"
+from the golden tenant and compares the other customers with it (``tenantpilot.demo_worker``), so
+the first login already shows drift."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from tenantpilot.demo import seed_demo
+
+DEMO_WORKER_MODULE = "tenantpilot.demo_worker"
 
 
 class Command(BaseCommand):
@@ -56,6 +62,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Background worker started (pid {worker.pid}).")
             queued = check_demo_connections()
             self.stdout.write(f"Queued {queued} connection checks; watch them under Operations.")
+            self.stdout.write(
+                "The worker then syncs the inventories, captures the Contoso baseline and compares the other "
+                "customers (first start only): see Baselines in a minute or two."
+            )
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
         finally:
             for child in reversed(children):
@@ -114,10 +124,13 @@ def check_demo_connections() -> int:
 
 
 def start_embedded_worker() -> subprocess.Popen[bytes]:
-    """One ``tenantpilot worker`` process beside the web server, on the same settings and database."""
+    """One ``tenantpilot worker`` process beside the web server, on the same settings and database,
+    that also runs the demo's first-start chain (``tenantpilot.demo_worker``)."""
+    modules = [m for m in os.environ.get("TENANTPILOT_OPERATION_MODULES", "").split(",") if m.strip()]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tenantpilot.settings.base"),
+        "TENANTPILOT_OPERATION_MODULES": ",".join([*modules, DEMO_WORKER_MODULE]),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tenantpilot.cli", "worker", "--interval", "1", "--verbosity", "0"], env=env
