@@ -130,7 +130,7 @@ def _picker(request: HttpRequest, scope: Scope, environment: ManagedEnvironment,
 def _candidates(scope: Scope, environment: ManagedEnvironment, item: BaselineCompareItem) -> list[dict[str, Any]]:
     """The row's candidates, each with whether it is still present in the inventory (one query)."""
     rows = [c for c in (item.candidates or []) if isinstance(c, dict)]
-    ids = [c.get("item_id") for c in rows if isinstance(c.get("item_id"), int)]
+    ids: list[int] = [c["item_id"] for c in rows if isinstance(c.get("item_id"), int)]
     present = set(
         InventoryItem.objects.present()
         .filter(workspace=scope.workspace, environment=environment, pk__in=ids)
@@ -161,13 +161,14 @@ def _render(
     if failed and form is not None:
         action_forms[failed] = form
     can_manage = policies.can_manage_baselines(scope)
-    context = {
+    actions = state.actions if can_manage else frozenset()
+    context: dict[str, Any] = {
         "scope": scope,
         "environment": environment,
         "profile": item.result.profile,
         "item": item,
         "state": state,
-        "actions": state.actions if can_manage else frozenset(),
+        "actions": actions,
         "can_manage": can_manage,
         "can_compare": policies.can_run_compare(scope) and state.is_latest,
         "decided": request.GET.get("decided") == "1",
@@ -180,10 +181,10 @@ def _render(
     # A refused action that the page does not offer (any more) shows its errors at the top.
     context["orphan_errors"] = (
         [e for errors in form.errors.values() for e in errors]
-        if failed and form is not None and failed not in context["actions"]
+        if failed and form is not None and failed not in actions
         else []
     )
-    if rsel.BIND in context["actions"] and item.outcome == CompareOutcome.MISSING:
+    if rsel.BIND in actions and item.outcome == CompareOutcome.MISSING:
         context["picker"] = _picker(request, scope, environment, item)
     return render(request, "console/baselines/resolve_item.html", context, status=status)
 
