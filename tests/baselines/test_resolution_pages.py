@@ -12,14 +12,18 @@ from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.models import AuditLog
 from tenantpilot.authz.roles import Role
 from tenantpilot.baselines import services_resolution as resolution
-from tenantpilot.baselines.models import BindingReview
+from tenantpilot.baselines.models import BaselineCompareItem, BaselineCompareResult, BindingReview
 from tenantpilot.core.errors import Forbidden, NotFound, ValidationFailed
 from tenantpilot.operations.models import OperationRun
+from tenantpilot.operations.runner import run_operation
+from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.choices import BindingStatus, ResolutionMode
 from tenantpilot.resources.models import ProviderResourceBinding
 from tenantpilot.resources.services import ACCEPTED_CONTENT_REASON
 from tests.baselines import factories as f
 from tests.baselines.resolution_support import build_scenario
+from tests.baselines.support import captured_profile, compared, contoso, synced
+from tests.baselines.test_drift_truth import tailspin
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +370,65 @@ def test_overdue_reviews_list_only_visible_active_past_due_decisions(client, wor
     resolution.resolve_revoke(actor=world.owner, environment=world.a2, compare_item=resolution_item, note=NOTE)
     body = client.get(reverse("console:baseline-reviews-overdue", kwargs={"workspace": world.a.slug})).content.decode()
     assert f'data-binding="{due[0].pk}"' not in body and f'data-binding="{due[1].pk}"' in body
+
+
+def test_binding_and_supersede_refuse_an_accepted_fingerprint_of_another_mode(world, scenario):
+    binding = _accepted(world, scenario)
+    with pytest.raises(ValidationFailed) as error:
+        binding_services.binding_supersede(
+            actor=world.owner,
+            binding=binding,
+            resolution_mode=ResolutionMode.MISSING_EXPECTED.value,
+            note=NOTE,
+            descriptor=None,
+            accepted_fingerprint="c" * 64,
+        )
+    assert error.value.field == "resolution_mode"
+    binding.refresh_from_db()
+    assert binding.binding_status == BindingStatus.ACTIVE
+
+
+# -- the whole loop through the console, on the simulator ------------------------------------------
+
+
+def test_the_operator_loop_on_tailspin_binds_recompares_revokes_and_gets_the_earlier_outcome_back(
+    client, world, graph_settings
+):
+    golden, renamed = synced(contoso(world)), synced(tailspin(world))
+    profile = captured_profile(world, golden)
+    _run, before = compared(world, profile, renamed)
+    missing = BaselineCompareItem.objects.get(
+        result=before, outcome="missing", baseline_label="WIN - Device restrictions"
+    )
+    target = BaselineCompareItem.objects.get(
+        result=before, outcome="unexpected", target_label="Windows - Device Restrictions (v2)"
+    )
+    client.force_login(world.members[Role.MANAGER])
+
+    def recompare_from(item) -> BaselineCompareItem:
+        response = client.post(url(world, "baseline-resolve-recompare", item, environment=renamed))
+        assert response.status_code == 302
+        run = OperationRun.objects.filter(environment=renamed, type="baseline.compare").latest("pk")
+        run_operation(run.pk)
+        result = BaselineCompareResult.objects.get(operation_run=run)
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        return BaselineCompareItem.objects.get(
+            result=result, canonical_subject_key=missing.canonical_subject_key, snapshot_item__isnull=False
+        )
+
+    page = client.get(url(world, "baseline-resolve", missing, environment=renamed), {"q": "(v2)"})
+    assert f'value="{target.target_item_id}"' in page.content.decode()
+    response = client.post(
+        url(world, "baseline-resolve-bind", missing, environment=renamed),
+        {"inventory_item": target.target_item_id, "note": NOTE},
+    )
+    assert response.status_code == 302
+    bound = recompare_from(missing)
+    assert (bound.outcome, bound.renamed, bound.reason) == ("match", True, "binding")
+
+    revoke = url(world, "baseline-resolve-revoke", bound, environment=renamed)
+    assert 'data-state="confirm"' in client.post(revoke, {"note": NOTE}).content.decode()
+    assert client.post(revoke, {"note": NOTE, "confirm": "1"}).status_code == 302
+    back = recompare_from(bound)
+    assert (back.outcome, back.reason) == ("missing", "no_candidate")
