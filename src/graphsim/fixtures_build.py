@@ -7,6 +7,7 @@ module documents how they were made and keeps their ids in line with
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -574,6 +575,450 @@ def golden_collections(tid: str, domain: str) -> dict[str, list[Doc]]:
         "deviceAppManagement/androidManagedAppProtections": android,
         "deviceManagement/deviceEnrollmentConfigurations": enrollment,
         "deviceManagement/managedDevices": devices,
+        **coverage_collections(tid, g),
+    }
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def coverage_collections(tid: str, g: dict[str, str]) -> dict[str, list[Doc]]:
+    """The issue-10 types (scripts, update profiles, Autopilot, CA, apps, roles…) in Graph's shapes.
+
+    One to three items per type, each as Graph returns it with ``$expand`` (inline
+    ``assignments``/``settings``/``scheduledActionsForRule``/``localizedNotificationMessages``).
+    Script bodies are base64 ``scriptContent`` like Graph's.
+    """
+
+    def item(odata: str, name: str, **props: Any) -> Doc:
+        return {"@odata.type": f"#microsoft.graph.{odata}", **_base(tid, name), **props}
+
+    def assigned(doc: Doc, targets: list[tuple[str, str | None]], **extra: Any) -> Doc:
+        doc["assignments"] = [{**a, **extra} for a in _assign(doc["id"], targets)]
+        return doc
+
+    win = g["SG-Intune-Windows-Devices"]
+    pilot = g["SG-Intune-Pilot"]
+    ios = g["SG-Intune-iOS-Users"]
+
+    compliance_v2 = {
+        "@odata.type": "#microsoft.graph.deviceManagementCompliancePolicy",
+        "id": _id(tid, "LNX - Compliance (settings catalog)"),
+        "name": "LNX - Compliance (settings catalog)",
+        "description": "",
+        "platforms": "linux",
+        "technologies": "linuxMdm",
+        "settingCount": 2,
+        "isAssigned": True,
+        "creationSource": None,
+        "roleScopeTagIds": ["0"],
+        "createdDateTime": "2025-08-12T15:04:11Z",
+        "lastModifiedDateTime": "2025-08-12T15:04:11Z",
+        "settings": [
+            _simple("linux_distribution_alloweddistros_minimumversion", "22.04", "0"),
+            _choice("linux_deviceencryption_required", "true", "1"),
+        ],
+        "scheduledActionsForRule": [
+            {
+                "id": stable_guid(tid, "rule", "LNX - Compliance"),
+                "ruleName": None,
+                "scheduledActionConfigurations": [
+                    {
+                        "id": stable_guid(tid, "action", "LNX - Compliance"),
+                        "gracePeriodHours": 0,
+                        "actionType": "block",
+                        "notificationTemplateId": "",
+                        "notificationMessageCCList": [],
+                    }
+                ],
+            }
+        ],
+    }
+    compliance_v2["assignments"] = _assign(compliance_v2["id"], [("allDevicesAssignmentTarget", None)])
+
+    baseline = item(
+        "deviceManagementIntent",
+        "WIN - Security baseline (MDM)",
+        isAssigned=True,
+        templateId="034ccd46-190c-4afc-adf1-ad7cc11262eb",
+        roleScopeTagIds=["0"],
+    )
+    baseline.pop("createdDateTime")
+    baseline["settings"] = [
+        {
+            "@odata.type": "#microsoft.graph.deviceManagementBooleanSettingInstance",
+            "id": stable_guid(tid, "intent-setting", name),
+            "definitionId": f"deviceConfiguration--windows10EndpointProtectionConfiguration_{name}",
+            "valueJson": "true",
+            "value": True,
+        }
+        for name in ("firewallBlockStatefulFTP", "smartScreenEnableInShell")
+    ]
+    baseline["assignments"] = [{"id": f"{baseline['id']}_{win}", "target": _target("groupAssignmentTarget", win)}]
+
+    autopilot = assigned(
+        item(
+            "azureADWindowsAutopilotDeploymentProfile",
+            "AP - User driven (Entra joined)",
+            language="os-default",
+            locale="os-default",
+            extractHardwareHash=True,
+            deviceNameTemplate="CON-%SERIAL%",
+            deviceType="windowsPc",
+            enableWhiteGlove=True,
+            roleScopeTagIds=["0"],
+            hybridAzureADJoinSkipConnectivityCheck=False,
+            outOfBoxExperienceSettings={
+                "hidePrivacySettings": True,
+                "hideEULA": True,
+                "userType": "standard",
+                "deviceUsageType": "singleUser",
+                "skipKeyboardSelectionPage": True,
+                "hideEscapeLink": True,
+            },
+            enrollmentStatusScreenSettings=None,
+        ),
+        [("groupAssignmentTarget", g["DYN-All-Windows-Autopilot"])],
+    )
+
+    feature = assigned(
+        item(
+            "windowsFeatureUpdateProfile",
+            "WIN - Feature update 24H2",
+            featureUpdateVersion="Windows 11, version 24H2",
+            rolloutSettings={
+                "offerStartDateTimeInUTC": None,
+                "offerEndDateTimeInUTC": None,
+                "offerIntervalInDays": None,
+            },
+            installLatestWindows10OnWindows11IneligibleDevice=False,
+            installFeatureUpdatesOptional=False,
+            endOfSupportDate="2027-10-12T00:00:00Z",
+            deployableContentDisplayName="Windows 11, version 24H2",
+        ),
+        [("groupAssignmentTarget", win)],
+    )
+    quality = assigned(
+        item(
+            "windowsQualityUpdateProfile",
+            "WIN - Expedite January quality update",
+            releaseDateDisplayName="January 14, 2026 - 2026.01 B",
+            deployableContentDisplayName="2026.01 B Security Updates for Windows 10 and later",
+            expeditedUpdateSettings={"qualityUpdateRelease": "2026-01-14T00:00:00Z", "daysUntilForcedReboot": 1},
+        ),
+        [("groupAssignmentTarget", pilot)],
+    )
+    driver = assigned(
+        item(
+            "windowsDriverUpdateProfile",
+            "WIN - Drivers (manual approval)",
+            approvalType="manual",
+            deviceReporting=0,
+            newUpdates=0,
+            deploymentDeferralInDays=None,
+            inventorySyncStatus={
+                "lastSuccessfulSyncDateTime": "2026-01-14T00:00:00Z",
+                "driverInventorySyncState": "success",
+            },
+        ),
+        [("groupAssignmentTarget", win)],
+    )
+
+    def script(odata: str, name: str, body: str, **props: Any) -> Doc:
+        return item(odata, name, scriptContent=_b64(body), **props)
+
+    ps = assigned(
+        script(
+            "deviceManagementScript",
+            "WIN - Set time zone",
+            'Set-TimeZone -Id "W. Europe Standard Time"\n',
+            runAsAccount="system",
+            enforceSignatureCheck=False,
+            fileName="Set-TimeZone.ps1",
+            runAs32Bit=False,
+        ),
+        [("groupAssignmentTarget", win)],
+    )
+    shell = assigned(
+        script(
+            "deviceShellScript",
+            "MAC - Enable firewall",
+            "#!/bin/zsh\n/usr/libexec/ApplicationFirewall/socketfilterfw --setglobalstate on\n",
+            runAsAccount="system",
+            fileName="enable-firewall.sh",
+            executionFrequency="PT0S",
+            retryCount=3,
+            blockExecutionNotifications=True,
+        ),
+        [("allDevicesAssignmentTarget", None)],
+    )
+    health = item(
+        "deviceHealthScript",
+        "WIN - Remediate stale temp files",
+        publisher="Contoso IT",
+        detectionScriptContent=_b64("if ((Get-ChildItem $env:TEMP).Count -gt 500) { exit 1 } else { exit 0 }\n"),
+        remediationScriptContent=_b64("Remove-Item $env:TEMP\\* -Recurse -Force -ErrorAction SilentlyContinue\n"),
+        runAsAccount="system",
+        enforceSignatureCheck=False,
+        runAs32Bit=False,
+        isGlobalScript=False,
+        highestAvailableVersion=None,
+        deviceHealthScriptType="deviceHealthScript",
+        detectionScriptParameters=[],
+        remediationScriptParameters=[],
+    )
+    health["assignments"] = [
+        {
+            "id": f"{health['id']}:{win}",
+            "target": _target("groupAssignmentTarget", win),
+            "runRemediationScript": True,
+            "runSchedule": {
+                "@odata.type": "#microsoft.graph.deviceHealthScriptDailySchedule",
+                "interval": 1,
+                "useUtc": False,
+                "time": "09:00:00.0000000",
+            },
+        }
+    ]
+    compliance_script = item(
+        "deviceComplianceScript",
+        "WIN - Custom compliance: BIOS version",
+        publisher="Contoso IT",
+        detectionScriptContent=_b64(
+            "$bios = Get-CimInstance Win32_BIOS\n@{ BiosVersion = $bios.SMBIOSBIOSVersion } | ConvertTo-Json -Compress\n"
+        ),
+        runAsAccount="system",
+        enforceSignatureCheck=False,
+        runAs32Bit=False,
+    )
+
+    reusable = {
+        "@odata.type": "#microsoft.graph.deviceManagementReusablePolicySetting",
+        "id": _id(tid, "Firewall rule - block SMB outbound"),
+        "displayName": "Firewall rule - block SMB outbound",
+        "description": "",
+        "settingDefinitionId": "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}",
+        "settingInstance": {
+            "@odata.type": "#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance",
+            "settingDefinitionId": "vendor_msft_firewall_mdmstore_firewallrules_{firewallrulename}",
+            "settingInstanceTemplateReference": None,
+            "groupSettingCollectionValue": [],
+        },
+        "createdDateTime": "2025-08-12T15:04:11Z",
+        "lastModifiedDateTime": "2025-08-12T15:04:11Z",
+        "version": 1,
+        "referencingConfigurationPolicyCount": 0,
+    }
+
+    template = item(
+        "notificationMessageTemplate",
+        "Noncompliance notice",
+        defaultLocale="en-us",
+        brandingOptions="includeCompanyLogo,includeCompanyName,includeContactInformation",
+        roleScopeTagIds=["0"],
+    )
+    template["localizedNotificationMessages"] = [
+        {
+            "id": f"{template['id']}_en-us",
+            "lastModifiedDateTime": "2025-08-12T15:04:11Z",
+            "locale": "en-us",
+            "subject": "Your device is not compliant",
+            "messageTemplate": "Your device does not meet the company's security requirements. Open Company Portal.",
+            "isDefault": True,
+        }
+    ]
+
+    # Built-in Intune roles have the same well-known id in every tenant.
+    roles = [
+        {
+            "@odata.type": "#microsoft.graph.deviceAndAppManagementRoleDefinition",
+            "id": "9e0cc482-82df-4ab2-a24c-0c23a3f52e1e",
+            "displayName": "Help Desk Operator",
+            "description": "Help Desk Operators perform remote tasks on users and devices.",
+            "rolePermissions": [
+                {
+                    "resourceActions": [
+                        {
+                            "allowedResourceActions": ["Microsoft.Intune_ManagedDevices_Read"],
+                            "notAllowedResourceActions": [],
+                        }
+                    ]
+                }
+            ],
+            "permissions": [],
+            "isBuiltInRoleDefinition": True,
+            "isBuiltIn": True,
+            "roleScopeTagIds": ["0"],
+        },
+        {
+            "@odata.type": "#microsoft.graph.deviceAndAppManagementRoleDefinition",
+            "id": stable_guid(tid, "role", "Tier 1 - Device read"),
+            "displayName": "Tier 1 - Device read",
+            "description": "Custom role for the MSP's tier-1 desk",
+            "rolePermissions": [
+                {
+                    "resourceActions": [
+                        {
+                            "allowedResourceActions": [
+                                "Microsoft.Intune_ManagedDevices_Read",
+                                "Microsoft.Intune_Organization_Read",
+                            ],
+                            "notAllowedResourceActions": [],
+                        }
+                    ]
+                }
+            ],
+            "permissions": [],
+            "isBuiltInRoleDefinition": False,
+            "isBuiltIn": False,
+            "roleScopeTagIds": ["0"],
+        },
+    ]
+
+    categories = [
+        {
+            "@odata.type": "#microsoft.graph.deviceCategory",
+            "id": stable_guid(tid, "category", name),
+            "displayName": name,
+            "description": f"{name} devices",
+            "roleScopeTagIds": ["0"],
+        }
+        for name in ("Kiosk", "Shared lab")
+    ]
+
+    apps = [
+        assigned(
+            item(
+                "winGetApp",
+                "Company Portal",
+                publisher="Microsoft Corporation",
+                isFeatured=False,
+                packageIdentifier="9WZDNCRFJ3PZ",
+                installExperience={"runAsAccount": "user"},
+                publishingState="published",
+                isAssigned=True,
+                roleScopeTagIds=["0"],
+            ),
+            [("allDevicesAssignmentTarget", None)],
+            intent="required",
+            settings=None,
+        ),
+        assigned(
+            item(
+                "iosStoreApp",
+                "Microsoft Outlook",
+                publisher="Microsoft Corporation",
+                bundleId="com.microsoft.Office.Outlook",
+                appStoreUrl="https://apps.apple.com/us/app/microsoft-outlook/id951937596",
+                applicableDeviceType={"iPad": True, "iPhoneAndIPod": True},
+                minimumSupportedOperatingSystem={"v16_0": True},
+                publishingState="published",
+                isAssigned=True,
+                roleScopeTagIds=["0"],
+            ),
+            [("groupAssignmentTarget", ios)],
+            intent="available",
+            settings=None,
+        ),
+    ]
+    for app in apps:
+        app.pop("roleScopeTagIds", None)
+        app["roleScopeTagIds"] = ["0"]
+
+    device_app_config = assigned(
+        item(
+            "iosMobileAppConfiguration",
+            "IOS - Outlook app configuration",
+            targetedMobileApps=[apps[1]["id"]],
+            roleScopeTagIds=["0"],
+            version=1,
+            encodedSettingXml=None,
+            settings=[
+                {
+                    "appConfigKey": "IntuneMAMAllowedAccountsOnly",
+                    "appConfigKeyType": "stringType",
+                    "appConfigKeyValue": "Enabled",
+                },
+                {
+                    "appConfigKey": "IntuneMAMUPN",
+                    "appConfigKeyType": "stringType",
+                    "appConfigKeyValue": "{{userprincipalname}}",
+                },
+            ],
+        ),
+        [("groupAssignmentTarget", ios)],
+    )
+
+    ca = [
+        {
+            "id": stable_guid(tid, "ca", name),
+            "templateId": None,
+            "displayName": name,
+            "createdDateTime": "2025-03-01T10:00:00Z",
+            "modifiedDateTime": "2025-09-01T10:00:00Z",
+            "state": state,
+            "sessionControls": None,
+            "conditions": {
+                "userRiskLevels": [],
+                "signInRiskLevels": [],
+                "clientAppTypes": ["all"],
+                "platforms": None,
+                "locations": None,
+                "times": None,
+                "deviceStates": None,
+                "devices": None,
+                "clientApplications": None,
+                "applications": {
+                    "includeApplications": ["All"],
+                    "excludeApplications": [],
+                    "includeUserActions": [],
+                    "includeAuthenticationContextClassReferences": [],
+                    "applicationFilter": None,
+                },
+                "users": {
+                    "includeUsers": ["All"],
+                    "excludeUsers": [],
+                    "includeGroups": [],
+                    "excludeGroups": [g["SG-Intune-Exclusions"]],
+                    "includeRoles": [],
+                    "excludeRoles": [],
+                    "includeGuestsOrExternalUsers": None,
+                    "excludeGuestsOrExternalUsers": None,
+                },
+            },
+            "grantControls": {
+                "operator": "OR",
+                "builtInControls": controls,
+                "customAuthenticationFactors": [],
+                "termsOfUse": [],
+                "authenticationStrength": None,
+            },
+        }
+        for name, state, controls in (
+            ("CA001 - Require MFA for all users", "enabled", ["mfa"]),
+            ("CA002 - Require compliant device", "enabledForReportingButNotEnforced", ["compliantDevice"]),
+        )
+    ]
+
+    return {
+        "deviceManagement/compliancePolicies": [compliance_v2],
+        "deviceManagement/intents": [baseline],
+        "deviceManagement/windowsAutopilotDeploymentProfiles": [autopilot],
+        "deviceManagement/windowsFeatureUpdateProfiles": [feature],
+        "deviceManagement/windowsQualityUpdateProfiles": [quality],
+        "deviceManagement/windowsDriverUpdateProfiles": [driver],
+        "deviceManagement/deviceManagementScripts": [ps],
+        "deviceManagement/deviceShellScripts": [shell],
+        "deviceManagement/deviceHealthScripts": [health],
+        "deviceManagement/deviceComplianceScripts": [compliance_script],
+        "deviceManagement/reusablePolicySettings": [reusable],
+        "deviceManagement/notificationMessageTemplates": [template],
+        "deviceManagement/roleDefinitions": roles,
+        "deviceManagement/deviceCategories": categories,
+        "deviceAppManagement/mobileApps": apps,
+        "deviceAppManagement/mobileAppConfigurations": [device_app_config],
+        "identity/conditionalAccess/policies": ca,
     }
 
 
@@ -642,6 +1087,10 @@ def build() -> dict[str, Doc]:
     defender = _by_name(d["deviceManagement/configurationPolicies"], "WIN - Defender antivirus")
     defender["settings"][2] = _choice("device_vendor_msft_policy_config_defender_puaprotection", "0", "2")
     _by_name(d["deviceManagement/deviceCompliancePolicies"], "WIN - Compliance")["bitLockerEnabled"] = False
+    # The one seeded drift among the issue-10 types: the PowerShell script's body differs.
+    _by_name(d["deviceManagement/deviceManagementScripts"], "WIN - Set time zone")["scriptContent"] = _b64(
+        'Set-TimeZone -Id "GMT Standard Time"\n'
+    )
     drifted = _tenant(
         cat.DRIFTED_TENANT_ID,
         "Fabrikam (drifted)",

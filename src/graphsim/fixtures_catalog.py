@@ -53,9 +53,11 @@ READ_PERMISSIONS = (
     "DeviceManagementConfiguration.Read.All",
     "DeviceManagementManagedDevices.Read.All",
     "DeviceManagementRBAC.Read.All",
+    "DeviceManagementScripts.Read.All",
     "DeviceManagementServiceConfig.Read.All",
     "Group.Read.All",
     "Organization.Read.All",
+    "Policy.Read.All",
 )
 
 # Policy ids of the golden tenant that tests and demos refer to.

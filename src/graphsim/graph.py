@@ -306,7 +306,9 @@ class GraphService:
                 segments.append(seg)
         if not segments:
             raise GraphError(400, "BadRequest", "Resource not found for the segment ''.")
-        for length in (2, 1):
+        for length in (3, 2, 1):  # 3: identity/conditionalAccess/policies
+            if length > len(segments):
+                continue
             key = "/".join(segments[:length])
             spec = SPECS_BY_KEY.get(key)
             if spec is None and key in call.tenant.collections and length == 2:

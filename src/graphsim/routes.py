@@ -18,6 +18,9 @@ SERVICE_CONFIG = (
 )
 RBAC = ("DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All", *DMC)
 APPS = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
+SCRIPTS = ("DeviceManagementScripts.Read.All", "DeviceManagementScripts.ReadWrite.All")
+POLICY = ("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess")
+SERVICE_CONFIG_ONLY = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All")
 DEVICES = ("DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All")
 ORGANIZATION = (
     "Organization.Read.All",
@@ -213,6 +216,132 @@ SPECS: tuple[CollectionSpec, ...] = (
     ),
 )
 
+TARGETED_APP_CONFIG_TYPE = "#microsoft.graph.targetedManagedAppConfiguration"
+
+
+def _intune(key: str, permissions: tuple[str, ...], bucket: str, item_type: str, **kw: object) -> CollectionSpec:
+    return CollectionSpec(key, BETA_ONLY, "intune", permissions, bucket, f"#microsoft.graph.{item_type}", **kw)  # type: ignore[arg-type]
+
+
+#: The types MSPs govern beyond the first nine (issue 10); versions and permissions follow the
+#: evidence recorded next to TenantPilot's contracts (tenantpilot.graph.contracts).
+COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
+    _intune(
+        "deviceManagement/compliancePolicies",
+        DMC,
+        "deviceConfigV2",
+        "deviceManagementCompliancePolicy",
+        page_size=25,
+        count="page",
+        navs=frozenset({"assignments", "settings", "scheduledActionsForRule"}),
+        tips=True,
+    ),
+    _intune(
+        "deviceManagement/intents",
+        DMC,
+        "deviceConfiguration",
+        "deviceManagementIntent",
+        navs=frozenset({"assignments", "settings", "categories"}),
+    ),
+    _intune(
+        "deviceManagement/windowsAutopilotDeploymentProfiles",
+        SERVICE_CONFIG_ONLY,
+        "enrollment",
+        "windowsAutopilotDeploymentProfile",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/windowsFeatureUpdateProfiles",
+        DMC,
+        "deviceConfiguration",
+        "windowsFeatureUpdateProfile",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/windowsQualityUpdateProfiles",
+        DMC,
+        "deviceConfiguration",
+        "windowsQualityUpdateProfile",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/windowsDriverUpdateProfiles",
+        DMC,
+        "deviceConfiguration",
+        "windowsDriverUpdateProfile",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/deviceManagementScripts",
+        SCRIPTS,
+        "deviceConfiguration",
+        "deviceManagementScript",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/deviceShellScripts",
+        SCRIPTS,
+        "deviceConfiguration",
+        "deviceShellScript",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/deviceHealthScripts",
+        SCRIPTS,
+        "deviceConfiguration",
+        "deviceHealthScript",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune("deviceManagement/deviceComplianceScripts", SCRIPTS, "deviceConfiguration", "deviceComplianceScript"),
+    _intune(
+        "deviceManagement/reusablePolicySettings",
+        DMC,
+        "deviceConfigV2",
+        "deviceManagementReusablePolicySetting",
+    ),
+    _intune(
+        "deviceManagement/notificationMessageTemplates",
+        SERVICE_CONFIG_ONLY,
+        "deviceConfiguration",
+        "notificationMessageTemplate",
+        navs=frozenset({"localizedNotificationMessages"}),
+    ),
+    _intune("deviceManagement/roleDefinitions", RBAC, "rbac", "roleDefinition"),
+    _intune("deviceManagement/deviceCategories", DEVICES, "devices", "deviceCategory"),
+    _intune(
+        "deviceAppManagement/mobileApps",
+        APPS,
+        "managedApps",
+        "mobileApp",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceAppManagement/mobileAppConfigurations",
+        APPS,
+        "managedApps",
+        "managedDeviceMobileAppConfiguration",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceAppManagement/targetedManagedAppConfigurations",
+        APPS,
+        "managedApps",
+        "targetedManagedAppConfiguration",
+        navs=frozenset({"assignments", "apps"}),
+        union=(("deviceAppManagement/managedAppPolicies", frozenset({TARGETED_APP_CONFIG_TYPE})),),
+    ),
+    CollectionSpec(
+        "identity/conditionalAccess/policies",
+        BOTH,
+        "directory",
+        POLICY,
+        "directory",
+        "#microsoft.graph.conditionalAccessPolicy",
+        count="none",
+    ),
+)
+SPECS += COVERAGE_SPECS
+
 SPECS_BY_KEY: dict[str, CollectionSpec] = {spec.key: spec for spec in SPECS}
 
 
@@ -231,7 +360,9 @@ def extra_spec(key: str) -> CollectionSpec:
 
 # Inline navigation properties never served unless expanded, whatever the collection
 # (managedAppPolicies also lists the iOS/Android protections, which carry assignments).
-ALWAYS_STRIPPED = frozenset({"assignments", "settings", "definitionValues", "scheduledActionsForRule", "apps"})
+ALWAYS_STRIPPED = frozenset(
+    {"assignments", "settings", "definitionValues", "scheduledActionsForRule", "apps", "localizedNotificationMessages"}
+)
 
 # Inline navigation properties of nested entities (stripped unless expanded).
 NESTED_NAVS: dict[str, frozenset[str]] = {

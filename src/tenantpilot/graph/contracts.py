@@ -26,6 +26,11 @@ ORGANIZATION_READ = "Organization.Read.All"
 GROUP_READ = "Group.Read.All"
 GROUP_MEMBER_READ = "GroupMember.Read.All"
 DIRECTORY_READ = "Directory.Read.All"
+DEVICE_MANAGEMENT_SCRIPTS = "DeviceManagementScripts.Read.All"
+POLICY_READ = "Policy.Read.All"
+
+_DMC_RW = "DeviceManagementConfiguration.ReadWrite.All"
+_DOCS = "https://learn.microsoft.com/graph/api/"
 
 # Provider ids seen in Graph: GUIDs, "0" (scope tag), "{tenantId}_DefaultLimit",
 # "{policyId}_{groupId}", "…:…". Must start with a letter or digit so "." and ".." are impossible.
@@ -68,6 +73,7 @@ class GraphContract:
     accepted_permissions: tuple[str, ...] = ()
     item_kind: str = ""
     notes: str = ""
+    evidence: str = ""
     consistency_eventual: bool = False
     placeholders: tuple[str, ...] = field(init=False, default=())
 
@@ -306,6 +312,268 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         notes="Singleton entity (no 'value').",
     ),
 )
+
+# -- coverage of the types MSPs govern (issue 10) ---------------------------------------------
+# Every contract below cites its evidence. "docs:" quotes the Microsoft Graph reference page
+# (microsoftgraph/microsoft-graph-docs-contrib, api-reference/<version>/api/<page>.md); the
+# permission is the least-privileged *application* permission of that page's table.
+
+
+def _intune(name: str, path: str, permission: str, *, evidence: str, **kwargs: object) -> GraphContract:
+    """A beta Intune read (beta: roleScopeTagIds and the newer types exist only there)."""
+    return _c(name=name, path=path, api_version="beta", required_permission=permission, evidence=evidence, **kwargs)
+
+
+_COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
+    _intune(
+        "compliancePolicies.list",
+        "deviceManagement/compliancePolicies",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        expand="assignments",
+        item_kind="deviceManagementCompliancePolicy",
+        notes="Settings-catalog compliance; beta only; 'name' not 'displayName'; pages of 25 like "
+        "configurationPolicies; settings and scheduledActionsForRule through $batch.",
+        evidence=_DOCS + "intune-deviceconfigv2-devicemanagementcompliancepolicy-list?view=graph-rest-beta — "
+        "docs: 'GET /deviceManagement/compliancePolicies', Application: 'DeviceManagementConfiguration.Read.All, "
+        "DeviceManagementConfiguration.ReadWrite.All'; example item has name, platforms, technologies, "
+        "settingCount, roleScopeTagIds, isAssigned.",
+    ),
+    _intune(
+        "compliancePolicies.settings",
+        "deviceManagement/compliancePolicies/{id}/settings",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        item_kind="deviceManagementConfigurationSetting",
+        notes="Per policy; 25 per page; fetched through $batch (as configurationPolicies.settings).",
+        evidence=_DOCS + "intune-deviceconfigv2-devicemanagementcompliancepolicy-list-settings?view=graph-rest-beta",
+    ),
+    _intune(
+        "compliancePolicies.scheduledActionsForRule",
+        "deviceManagement/compliancePolicies/{id}/scheduledActionsForRule",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        expand="scheduledActionConfigurations",
+        item_kind="deviceManagementComplianceScheduledActionForRule",
+        notes="The actions for noncompliance (block, notify, retire) with their grace periods.",
+        evidence=_DOCS + "intune-deviceconfigv2-devicemanagementcompliancescheduledactionforrule-list"
+        "?view=graph-rest-beta",
+    ),
+    _intune(
+        "intents.list",
+        "deviceManagement/intents",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        item_kind="deviceManagementIntent",
+        notes="Endpoint security and security baselines (template-based); beta only; settings and "
+        "assignments through $batch (list-level $expand is not documented for intents).",
+        evidence=_DOCS + "intune-deviceintent-devicemanagementintent-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/intents', Application: 'DeviceManagementConfiguration.ReadWrite.All, "
+        "DeviceManagementConfiguration.Read.All'; items carry displayName, isAssigned, templateId, roleScopeTagIds.",
+    ),
+    _intune(
+        "intents.settings",
+        "deviceManagement/intents/{id}/settings",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        item_kind="deviceManagementSettingInstance",
+        notes="Per intent: the setting instances (definitionId + valueJson).",
+        evidence=_DOCS + "intune-deviceintent-devicemanagementintent-list-settings?view=graph-rest-beta",
+    ),
+    _intune(
+        "intents.assignments",
+        "deviceManagement/intents/{id}/assignments",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        item_kind="deviceManagementIntentAssignment",
+        notes="Per intent; fetched through $batch.",
+        evidence=_DOCS + "intune-deviceintent-devicemanagementintentassignment-list?view=graph-rest-beta",
+    ),
+    _intune(
+        "windowsAutopilotDeploymentProfiles.list",
+        "deviceManagement/windowsAutopilotDeploymentProfiles",
+        DEVICE_MANAGEMENT_SERVICE_CONFIG,
+        accepted_permissions=("DeviceManagementServiceConfig.ReadWrite.All",),
+        expand="assignments",
+        item_kind="windowsAutopilotDeploymentProfile",
+        notes="Polymorphic (azureADWindowsAutopilotDeploymentProfile, activeDirectory…); beta only.",
+        evidence=_DOCS + "intune-enrollment-windowsautopilotdeploymentprofile-list?view=graph-rest-beta — "
+        "Application: DeviceManagementServiceConfig.ReadWrite.All, DeviceManagementServiceConfig.Read.All "
+        "(enrollment workload, like deviceEnrollmentConfigurations).",
+    ),
+    _intune(
+        "windowsFeatureUpdateProfiles.list",
+        "deviceManagement/windowsFeatureUpdateProfiles",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        expand="assignments",
+        item_kind="windowsFeatureUpdateProfile",
+        evidence=_DOCS + "intune-softwareupdate-windowsfeatureupdateprofile-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/windowsFeatureUpdateProfiles', Application: "
+        "'DeviceManagementConfiguration.ReadWrite.All, DeviceManagementConfiguration.Read.All'.",
+    ),
+    _intune(
+        "windowsQualityUpdateProfiles.list",
+        "deviceManagement/windowsQualityUpdateProfiles",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        expand="assignments",
+        item_kind="windowsQualityUpdateProfile",
+        evidence=_DOCS + "intune-softwareupdate-windowsqualityupdateprofile-list?view=graph-rest-beta "
+        "(same softwareUpdate workload and permission table as the feature update profiles).",
+    ),
+    _intune(
+        "windowsDriverUpdateProfiles.list",
+        "deviceManagement/windowsDriverUpdateProfiles",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        expand="assignments",
+        item_kind="windowsDriverUpdateProfile",
+        notes="Beta only; the driverInventories navigation (device-reported drivers) is not read.",
+        evidence=_DOCS + "intune-softwareupdate-windowsdriverupdateprofile-list?view=graph-rest-beta",
+    ),
+    _intune(
+        "deviceManagementScripts.list",
+        "deviceManagement/deviceManagementScripts",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        expand="assignments",
+        item_kind="deviceManagementScript",
+        notes="Windows PowerShell scripts; scriptContent is base64 (a customer secret: stored, hashed, "
+        "never rendered or logged).",
+        evidence=_DOCS + "intune-devices-devicemanagementscript-list?view=graph-rest-beta — docs example item "
+        "carries 'scriptContent': 'c2NyaXB0Q29udGVudA==', runAsAccount, enforceSignatureCheck, fileName, "
+        "roleScopeTagIds. Permission: the published table still names DeviceManagementManagedDevices/"
+        "DeviceManagementConfiguration, but since Sep 2025 Graph answers app tokens without "
+        "DeviceManagementScripts.Read.All with 403 'must have one of DeviceManagementScripts.Read.All, "
+        "DeviceManagementScripts.ReadWrite.All' (observed by several public clients; IntuneCD's docs list the "
+        "scope). We require the scope Graph enforces.",
+    ),
+    _intune(
+        "deviceShellScripts.list",
+        "deviceManagement/deviceShellScripts",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        expand="assignments",
+        item_kind="deviceShellScript",
+        notes="macOS shell scripts; scriptContent base64 (secret, see deviceManagementScripts.list).",
+        evidence=_DOCS + "intune-devices-deviceshellscript-list?view=graph-rest-beta; permission as "
+        "deviceManagementScripts.list (DeviceManagementScripts.* enforced since Sep 2025).",
+    ),
+    _intune(
+        "deviceHealthScripts.list",
+        "deviceManagement/deviceHealthScripts",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        expand="assignments",
+        item_kind="deviceHealthScript",
+        notes="Proactive remediations: detectionScriptContent + remediationScriptContent (base64, secret).",
+        evidence=_DOCS + "intune-devices-devicehealthscript-list?view=graph-rest-beta — docs example item has "
+        "'detectionScriptContent', 'remediationScriptContent', publisher, runAsAccount, isGlobalScript. The "
+        "published table names DeviceManagementConfiguration.Read.All; Graph now enforces "
+        "DeviceManagementScripts.Read.All (see deviceManagementScripts.list).",
+    ),
+    _intune(
+        "deviceComplianceScripts.list",
+        "deviceManagement/deviceComplianceScripts",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        item_kind="deviceComplianceScript",
+        notes="Custom compliance discovery scripts: detectionScriptContent (base64, secret); no assignments "
+        "(a compliance policy references the script).",
+        evidence=_DOCS + "intune-devices-devicecompliancescript-list?view=graph-rest-beta; permission as "
+        "deviceManagementScripts.list.",
+    ),
+    _intune(
+        "reusablePolicySettings.list",
+        "deviceManagement/reusablePolicySettings",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        item_kind="deviceManagementReusablePolicySetting",
+        notes="Reusable settings groups (e.g. firewall rules, removable storage) referenced by "
+        "settings-catalog policies; no assignments.",
+        evidence=_DOCS + "intune-deviceconfigv2-devicemanagementreusablepolicysetting-list?view=graph-rest-beta",
+    ),
+    _intune(
+        "notificationMessageTemplates.list",
+        "deviceManagement/notificationMessageTemplates",
+        DEVICE_MANAGEMENT_SERVICE_CONFIG,
+        accepted_permissions=("DeviceManagementServiceConfig.ReadWrite.All",),
+        expand="localizedNotificationMessages",
+        item_kind="notificationMessageTemplate",
+        notes="Compliance notification e-mails with their localized messages.",
+        evidence=_DOCS + "intune-notification-notificationmessagetemplate-list?view=graph-rest-beta — "
+        "Application: DeviceManagementServiceConfig.ReadWrite.All, DeviceManagementServiceConfig.Read.All; "
+        "IntuneCD reads it with $expand=localizedNotificationMessages.",
+    ),
+    _intune(
+        "roleDefinitions.list",
+        "deviceManagement/roleDefinitions",
+        DEVICE_MANAGEMENT_RBAC,
+        accepted_permissions=("DeviceManagementRBAC.ReadWrite.All",),
+        item_kind="roleDefinition",
+        notes="Built-in Intune roles carry isBuiltIn true (classified builtin); custom roles are tenant-owned.",
+        evidence=_DOCS + "intune-rbac-roledefinition-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/roleDefinitions', 'DeviceManagementRBAC.ReadWrite.All, "
+        "DeviceManagementRBAC.Read.All'; example item has rolePermissions, isBuiltInRoleDefinition, isBuiltIn.",
+    ),
+    _intune(
+        "deviceCategories.list",
+        "deviceManagement/deviceCategories",
+        DEVICE_MANAGEMENT_MANAGED_DEVICES,
+        accepted_permissions=("DeviceManagementManagedDevices.ReadWrite.All",),
+        item_kind="deviceCategory",
+        evidence=_DOCS + "intune-onboarding-devicecategory-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/deviceCategories', 'DeviceManagementManagedDevices.ReadWrite.All, "
+        "DeviceManagementManagedDevices.Read.All'.",
+    ),
+    _intune(
+        "mobileApps.list",
+        "deviceAppManagement/mobileApps",
+        DEVICE_MANAGEMENT_APPS,
+        accepted_permissions=("DeviceManagementApps.ReadWrite.All",),
+        expand="assignments",
+        item_kind="mobileApp",
+        notes="Polymorphic (win32LobApp, iosStoreApp, …); file content is never read.",
+        evidence=_DOCS + "intune-apps-mobileapp-list?view=graph-rest-beta — Application: "
+        "DeviceManagementApps.Read.All, DeviceManagementApps.ReadWrite.All.",
+    ),
+    _intune(
+        "mobileAppConfigurations.list",
+        "deviceAppManagement/mobileAppConfigurations",
+        DEVICE_MANAGEMENT_APPS,
+        accepted_permissions=("DeviceManagementApps.ReadWrite.All",),
+        expand="assignments",
+        item_kind="managedDeviceMobileAppConfiguration",
+        notes="App configuration for managed devices (iOS/Android enterprise).",
+        evidence=_DOCS + "intune-apps-manageddevicemobileappconfiguration-list?view=graph-rest-beta — "
+        "Application: DeviceManagementApps.Read.All.",
+    ),
+    _intune(
+        "targetedManagedAppConfigurations.list",
+        "deviceAppManagement/targetedManagedAppConfigurations",
+        DEVICE_MANAGEMENT_APPS,
+        accepted_permissions=("DeviceManagementApps.ReadWrite.All",),
+        expand="assignments",
+        item_kind="targetedManagedAppConfiguration",
+        notes="App configuration for managed apps (MAM); also listed under managedAppPolicies.",
+        evidence=_DOCS + "intune-mam-targetedmanagedappconfiguration-list?view=graph-rest-beta — Application: "
+        "DeviceManagementApps.Read.All.",
+    ),
+    _c(
+        name="conditionalAccessPolicies.list",
+        path="identity/conditionalAccess/policies",
+        api_version="v1.0",
+        required_permission=POLICY_READ,
+        item_kind="conditionalAccessPolicy",
+        notes="Entra conditional access; v1.0 (generally available); not an Intune workload.",
+        evidence=_DOCS + "conditionalaccessroot-list-policies?view=graph-rest-1.0 — docs: "
+        "'GET /identity/conditionalAccess/policies', Application: 'Policy.Read.All'; 'supports the $skip, "
+        "$top, $count, $filter, $orderBy, and $select OData query parameters'.",
+    ),
+)
+
+_CONTRACTS += _COVERAGE_CONTRACTS
 
 CONTRACTS: Mapping[str, GraphContract] = {c.name: c for c in _CONTRACTS}
 if len(CONTRACTS) != len(_CONTRACTS):

@@ -23,6 +23,24 @@ class PolicyType(models.TextChoices):
     ROLE_SCOPE_TAGS = "roleScopeTags", "Scope tags"
     ASSIGNMENT_FILTERS = "assignmentFilters", "Assignment filters"
     GROUPS = "groups", "Groups"
+    COMPLIANCE_POLICIES = "compliancePolicies", "Compliance policies (settings catalog)"
+    INTENTS = "intents", "Endpoint security and security baselines"
+    WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES = "windowsAutopilotDeploymentProfiles", "Autopilot deployment profiles"
+    WINDOWS_FEATURE_UPDATE_PROFILES = "windowsFeatureUpdateProfiles", "Feature update profiles"
+    WINDOWS_QUALITY_UPDATE_PROFILES = "windowsQualityUpdateProfiles", "Quality update profiles"
+    WINDOWS_DRIVER_UPDATE_PROFILES = "windowsDriverUpdateProfiles", "Driver update profiles"
+    DEVICE_MANAGEMENT_SCRIPTS = "deviceManagementScripts", "PowerShell scripts"
+    DEVICE_SHELL_SCRIPTS = "deviceShellScripts", "macOS shell scripts"
+    DEVICE_HEALTH_SCRIPTS = "deviceHealthScripts", "Remediations (proactive)"
+    DEVICE_COMPLIANCE_SCRIPTS = "deviceComplianceScripts", "Compliance scripts"
+    CONDITIONAL_ACCESS_POLICIES = "conditionalAccessPolicies", "Conditional access policies"
+    MOBILE_APPS = "mobileApps", "Apps"
+    MOBILE_APP_CONFIGURATIONS = "mobileAppConfigurations", "App configuration (managed devices)"
+    TARGETED_MANAGED_APP_CONFIGURATIONS = "targetedManagedAppConfigurations", "App configuration (managed apps)"
+    ROLE_DEFINITIONS = "roleDefinitions", "Intune roles"
+    REUSABLE_POLICY_SETTINGS = "reusablePolicySettings", "Reusable settings"
+    NOTIFICATION_MESSAGE_TEMPLATES = "notificationMessageTemplates", "Notification message templates"
+    DEVICE_CATEGORIES = "deviceCategories", "Device categories"
 
 
 #: Types that are reference data (foundations), not governed policies: compare reads them to turn
@@ -40,7 +58,8 @@ class PolicyTypeSpec:
     declares it); ``sub_resources`` maps a payload key to a per-item contract fetched through
     ``$batch`` (``{id}`` is the item's provider object id); ``bucket`` is the throttle bucket
     its requests count against (see :mod:`.pacing`); ``top`` is the page size asked for (None:
-    the service's default).
+    the service's default). ``secret_fields`` name payload keys holding customer secrets
+    (script bodies): stored like any content, but never rendered, logged or compared as text.
     """
 
     policy_type: PolicyType
@@ -49,7 +68,11 @@ class PolicyTypeSpec:
     name_field: str = "displayName"
     sub_resources: tuple[tuple[str, str], ...] = ()
     top: int | None = None
+    secret_fields: tuple[str, ...] = ()
 
+
+#: Payload keys holding script bodies (base64): compared and shown by sha256 and size only.
+SCRIPT_CONTENT_FIELDS: tuple[str, ...] = ("scriptContent", "detectionScriptContent", "remediationScriptContent")
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
     spec.policy_type.value: spec
@@ -62,6 +85,7 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             "deviceConfigV2",
             name_field="name",
             sub_resources=(("settings", "configurationPolicies.settings"),),
+            top=1000,  # pages of 25 by default (graph/PLAN.md section 1)
         ),
         PolicyTypeSpec(
             PolicyType.GROUP_POLICY_CONFIGURATIONS,
@@ -78,6 +102,71 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
         PolicyTypeSpec(PolicyType.ASSIGNMENT_FILTERS, "assignmentFilters.list", "deviceConfiguration"),
         # Entra groups: /groups pages 100 by default and allows $top up to 999.
         PolicyTypeSpec(PolicyType.GROUPS, "groups.list", "directory", top=999),
+        # -- issue 10 coverage; the evidence for each request is next to its contract.
+        PolicyTypeSpec(
+            PolicyType.COMPLIANCE_POLICIES,
+            "compliancePolicies.list",
+            "deviceConfigV2",
+            name_field="name",
+            sub_resources=(
+                ("settings", "compliancePolicies.settings"),
+                ("scheduledActionsForRule", "compliancePolicies.scheduledActionsForRule"),
+            ),
+        ),
+        PolicyTypeSpec(
+            PolicyType.INTENTS,
+            "intents.list",
+            "deviceConfiguration",
+            sub_resources=(("settings", "intents.settings"), ("assignments", "intents.assignments")),
+        ),
+        PolicyTypeSpec(
+            PolicyType.WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES, "windowsAutopilotDeploymentProfiles.list", "enrollment"
+        ),
+        PolicyTypeSpec(
+            PolicyType.WINDOWS_FEATURE_UPDATE_PROFILES, "windowsFeatureUpdateProfiles.list", "deviceConfiguration"
+        ),
+        PolicyTypeSpec(
+            PolicyType.WINDOWS_QUALITY_UPDATE_PROFILES, "windowsQualityUpdateProfiles.list", "deviceConfiguration"
+        ),
+        PolicyTypeSpec(
+            PolicyType.WINDOWS_DRIVER_UPDATE_PROFILES, "windowsDriverUpdateProfiles.list", "deviceConfiguration"
+        ),
+        PolicyTypeSpec(
+            PolicyType.DEVICE_MANAGEMENT_SCRIPTS,
+            "deviceManagementScripts.list",
+            "deviceConfiguration",
+            secret_fields=("scriptContent",),
+        ),
+        PolicyTypeSpec(
+            PolicyType.DEVICE_SHELL_SCRIPTS,
+            "deviceShellScripts.list",
+            "deviceConfiguration",
+            secret_fields=("scriptContent",),
+        ),
+        PolicyTypeSpec(
+            PolicyType.DEVICE_HEALTH_SCRIPTS,
+            "deviceHealthScripts.list",
+            "deviceConfiguration",
+            secret_fields=("detectionScriptContent", "remediationScriptContent"),
+        ),
+        PolicyTypeSpec(
+            PolicyType.DEVICE_COMPLIANCE_SCRIPTS,
+            "deviceComplianceScripts.list",
+            "deviceConfiguration",
+            secret_fields=("detectionScriptContent",),
+        ),
+        PolicyTypeSpec(PolicyType.CONDITIONAL_ACCESS_POLICIES, "conditionalAccessPolicies.list", "directory"),
+        PolicyTypeSpec(PolicyType.MOBILE_APPS, "mobileApps.list", "managedApps"),
+        PolicyTypeSpec(PolicyType.MOBILE_APP_CONFIGURATIONS, "mobileAppConfigurations.list", "managedApps"),
+        PolicyTypeSpec(
+            PolicyType.TARGETED_MANAGED_APP_CONFIGURATIONS, "targetedManagedAppConfigurations.list", "managedApps"
+        ),
+        PolicyTypeSpec(PolicyType.ROLE_DEFINITIONS, "roleDefinitions.list", "rbac"),
+        PolicyTypeSpec(PolicyType.REUSABLE_POLICY_SETTINGS, "reusablePolicySettings.list", "deviceConfigV2"),
+        PolicyTypeSpec(
+            PolicyType.NOTIFICATION_MESSAGE_TEMPLATES, "notificationMessageTemplates.list", "deviceConfiguration"
+        ),
+        PolicyTypeSpec(PolicyType.DEVICE_CATEGORIES, "deviceCategories.list", "devices"),
     )
 }
 
