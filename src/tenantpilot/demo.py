@@ -26,7 +26,7 @@ from tenantpilot.baselines import services as baseline_services
 from tenantpilot.baselines.choices import GOVERNED_POLICY_TYPES, SnapshotStatus
 from tenantpilot.baselines.models import BaselineAssignment, BaselineProfile, BaselineSnapshot
 from tenantpilot.core.errors import Conflict, ValidationFailed
-from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
+from tenantpilot.operations.choices import ACTIVE_STATUSES, OperationType, RunOutcome, RunStatus
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.services import operation_start
 from tenantpilot.providers import services as provider_services
@@ -165,14 +165,14 @@ def _advance_capture(
         workspace=workspace, type=OperationType.BASELINE_CAPTURE, context__profile_id=profile.pk
     )
     if captures.exists():  # running, or ended without a snapshot
-        return DemoProgress(syncs_started, done=not captures.active().exists())
+        return DemoProgress(syncs_started, done=not captures.filter(status__in=ACTIVE_STATUSES).exists())
     golden = ManagedEnvironment.objects.filter(workspace=workspace, tenant_id=DEMO_GOLDEN_TENANT_ID).first()
     owner = workspace.memberships.filter(role=Role.OWNER).select_related("user").first()
     if golden is None or owner is None:
         return DemoProgress(syncs_started, done=True)
     golden_syncs = syncs.filter(environment=golden)
     if not golden_syncs.filter(status=RunStatus.COMPLETED, outcome=RunOutcome.SUCCEEDED).exists():
-        finished_badly = golden_syncs.exists() and not golden_syncs.active().exists()
+        finished_badly = golden_syncs.exists() and not golden_syncs.filter(status__in=ACTIVE_STATUSES).exists()
         return DemoProgress(syncs_started, done=finished_badly)
     try:
         baseline_services.baseline_capture_start(actor=owner.user, profile=profile, source_environment=golden)
@@ -233,7 +233,10 @@ def demo_advance() -> DemoProgress:
         if environment.pk in compared_envs:
             continue
         env_syncs = syncs.filter(environment=environment)
-        if not env_syncs.filter(status=RunStatus.COMPLETED).exists() or env_syncs.active().exists():
+        if (
+            not env_syncs.filter(status=RunStatus.COMPLETED).exists()
+            or env_syncs.filter(status__in=ACTIVE_STATUSES).exists()
+        ):
             continue  # compare on the fresh inventory, once its sync has finished
         try:
             started = baseline_services.baseline_compare_start_system(profile=profile, environment=environment)
