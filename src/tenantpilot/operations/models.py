@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +14,7 @@ from django.urls import reverse
 from tenantpilot.core.db import check_environment_workspace
 
 from .choices import ACTIVE_STATUSES, OperationType, RunOutcome, RunStatus, SummaryKey
+from .reasons import reason_label
 
 _ACTIVE = [s.value for s in sorted(ACTIVE_STATUSES)]
 
@@ -117,8 +119,6 @@ class OperationRun(models.Model):
 
     @property
     def reason_label(self) -> str:
-        from .reasons import reason_label
-
         return reason_label(self.reason_code) if self.reason_code else ""
 
     def summary_items(self) -> list[tuple[str, int]]:
@@ -135,9 +135,9 @@ class OperationRun(models.Model):
             raise ValidationError({"type": "Unregistered operation type."})
         check_environment_workspace(self)
         if self.connection_id is not None:
-            from tenantpilot.providers.models import ProviderConnection
-
-            env_id = ProviderConnection.objects.filter(pk=self.connection_id).values_list("environment_id", flat=True)
+            # Looked up by label, like the foreign key itself: operations stays below providers.
+            connections = apps.get_model("providers", "ProviderConnection")._default_manager
+            env_id = connections.filter(pk=self.connection_id).values_list("environment_id", flat=True)
             if self.environment_id is None or env_id.first() != self.environment_id:
                 raise ValidationError({"connection": "The connection does not belong to this environment."})
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound
+from tenantpilot.operations.reasons import RunReason
+from tenantpilot.operations.registry import OperationFailed
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
@@ -57,8 +59,6 @@ def connection_for_operations(environment: ManagedEnvironment) -> ProviderConnec
 
 def with_default_connection_health(environments: QuerySet[ManagedEnvironment]) -> QuerySet[ManagedEnvironment]:
     """Annotate each environment with its default connection's health and reason (one query)."""
-    from django.db.models import OuterRef, Subquery
-
     default = ProviderConnection.objects.filter(environment=OuterRef("pk"), is_default=True)
     return environments.annotate(
         connection_health=Subquery(default.values("health")[:1]),
@@ -72,9 +72,6 @@ def connection_for_run(run: Any) -> ProviderConnection:
     Fails the run with a registered reason when the connection was deleted, is disabled, or does
     not belong to the run's environment.
     """
-    from tenantpilot.operations.reasons import RunReason
-    from tenantpilot.operations.registry import OperationFailed
-
     connection = (
         ProviderConnection.objects.filter(pk=run.connection_id).select_related("environment").first()
         if run.connection_id is not None

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
@@ -19,11 +20,19 @@ from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.services import StartResult, operation_start
-from tenantpilot.tenancy.models import ManagedEnvironment, validate_tenant_guid
+from tenantpilot.tenancy.models import ManagedEnvironment, Workspace, validate_tenant_guid
 
 from . import policies
 from .choices import AuthType, ConnectionHealth, ConnectionStatus, ProviderKey
-from .credentials import Material, certificate_material, credential_store, secret_material
+from .credentials import (
+    Material,
+    add_key_to_key_file,
+    certificate_material,
+    credential_store,
+    prune_key_file,
+    rotate_credentials,
+    secret_material,
+)
 from .gateway import forget_connection
 from .models import ProviderConnection
 
@@ -343,8 +352,6 @@ def connection_record_health(
     *, connection: ProviderConnection, health: str, reason_code: str, message: str, permissions: dict[str, str]
 ) -> ProviderConnection:
     """Store a health check's result (a system write by the worker; audited when it changes)."""
-    from django.utils import timezone
-
     with transaction.atomic():
         current = (
             ProviderConnection.objects.select_for_update()
@@ -396,10 +403,6 @@ def credentials_rotate(*, new_key: bool, prune: bool) -> tuple[int, int]:
     ``new_key`` first puts a fresh key in the embedded key file. Nothing changes in the database
     if any credential cannot be decrypted. Returns (credentials re-encrypted, old keys pruned).
     """
-    from tenantpilot.tenancy.models import Workspace
-
-    from .credentials import add_key_to_key_file, prune_key_file, rotate_credentials
-
     if new_key:
         add_key_to_key_file()
     with transaction.atomic():
