@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
 
-from .choices import HANDLER_OUTCOMES, OperationType, RunOutcome, SummaryKey
+from .choices import HANDLER_OUTCOMES, OperationType, RunOutcome
+from .transitions import OperationRunService, validate_counts
 
 if TYPE_CHECKING:
     from .models import OperationRun
@@ -46,19 +47,6 @@ class RunResult:
     summary_counts: Mapping[Any, int] = field(default_factory=dict)  # keys: SummaryKey members or values
     reason_code: str = ""
     message: str = ""
-
-
-def validate_counts(counts: Mapping[Any, Any]) -> dict[str, int]:
-    """Flat ``{registered key: non-negative int}``; anything else raises ``ValueError`` naming the key."""
-    out: dict[str, int] = {}
-    for key, value in counts.items():
-        name = str(key.value if isinstance(key, SummaryKey) else key)
-        if name not in SummaryKey.values:
-            raise ValueError(f"summary count key {name!r} is not a registered SummaryKey")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"summary count {name!r} must be a non-negative integer")
-        out[name] = value
-    return out
 
 
 def validate_result(result: object) -> RunResult:
@@ -91,8 +79,6 @@ class RunContext:
     def heartbeat(self) -> bool:
         """Tell the reaper this run is alive, saving the progress totals that changed since the
         last beat. Returns whether the run is still running (``False``: it ended or was reaped)."""
-        from .services import OperationRunService
-
         progress = self.unsaved_progress()
         alive = OperationRunService.heartbeat(self.run_id, progress=progress)
         if alive and progress is not None:
@@ -101,8 +87,6 @@ class RunContext:
 
     def add_counts(self, **counts: int) -> dict[str, int]:
         """Add to the run's summary counts (flat, registered keys); returns the new totals."""
-        from .services import OperationRunService
-
         return OperationRunService.add_counts(self.run_id, validate_counts(counts))
 
     def set_progress(self, counts: Mapping[Any, int] | None = None, /, **more: int) -> None:

@@ -19,7 +19,7 @@ from django.db import DatabaseError, connection
 from .choices import RunOutcome
 from .reasons import RunReason, is_registered_reason
 from .registry import OperationFailed, RunContext, handler_for, validate_result
-from .services import IllegalTransition, OperationRunService
+from .transitions import IllegalTransition, OperationRunService
 
 logger = logging.getLogger("tenantpilot.operations.runner")
 
