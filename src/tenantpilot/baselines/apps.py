@@ -7,5 +7,13 @@ class BaselinesConfig(AppConfig):
     verbose_name = "Baselines"
 
     def ready(self) -> None:
-        # Registers the scheduled baseline compare with the inventory scheduler.
+        """Register the scheduled baseline compare with the inventory scheduler, and the check that a
+        binding's source snapshot applies to its environment with ``resources`` (below baselines).
+
+        Imports here, not at the top: Django loads ``apps.py`` before any model can be imported."""
+        from tenantpilot.resources.services import register_snapshot_source_check
+
         from . import schedules  # noqa: F401
+        from .models import snapshot_applies_to_environment
+
+        register_snapshot_source_check(snapshot_applies_to_environment)

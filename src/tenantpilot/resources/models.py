@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from tenantpilot.core.db import check_environment_workspace
+from tenantpilot.providers.models import ProviderConnection
 
 from .choices import BindingStatus, ResolutionMode, SubjectClass, SupportLevel
 
@@ -198,8 +199,6 @@ class ProviderResourceBinding(models.Model):
     def clean(self) -> None:
         check_environment_workspace(self)
         if self.provider_connection_id is not None:
-            from tenantpilot.providers.models import ProviderConnection
-
             row = (
                 ProviderConnection.objects.filter(pk=self.provider_connection_id)
                 .values("environment_id", "workspace_id", "provider_key")

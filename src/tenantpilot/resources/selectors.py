@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 
 from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound, ValidationFailed
+from tenantpilot.inventory.models import InventoryItem
+from tenantpilot.providers.models import ProviderConnection
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
@@ -30,8 +32,6 @@ def inventory_provider_key(environment_id: int) -> str:
     the provider key it was read with (``InventoryItem.provider_key``), which does not change
     when the default connection does; :func:`inventory_item_descriptor` reads the row's key.
     """
-    from tenantpilot.providers.models import ProviderConnection
-
     key = (
         ProviderConnection.objects.filter(environment_id=environment_id, is_default=True)
         .values_list("provider_key", flat=True)
@@ -142,8 +142,6 @@ def inventory_candidates(
     *, scope: Scope, environment: ManagedEnvironment, query: str = "", policy_type: str = ""
 ) -> Any:
     """Inventory items of the environment an operator may bind, matched by name, type or provider id."""
-    from tenantpilot.inventory.models import InventoryItem
-
     _require_view(scope, environment)
     qs = InventoryItem.objects.filter(workspace=scope.workspace, environment=environment)
     query = (query or "").strip()
@@ -161,8 +159,6 @@ def inventory_candidates(
 
 def inventory_item_get(*, scope: Scope, environment: ManagedEnvironment, item_id: object) -> Any:
     """One inventory item of the environment (with its current version), else ``NotFound``."""
-    from tenantpilot.inventory.models import InventoryItem
-
     _require_view(scope, environment)
     pk = str(item_id)
     if not pk.isdigit():

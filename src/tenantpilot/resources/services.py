@@ -30,6 +30,7 @@ length. The note text itself lives only on the binding row.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,8 @@ from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import actor_label_for, audit_record
 from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.inventory.models import InventoryItem, PolicyVersion
+from tenantpilot.operations.models import OperationRun
 from tenantpilot.providers.models import ProviderConnection
 from tenantpilot.providers.services import ConnectionUse
 from tenantpilot.tenancy.models import ManagedEnvironment
@@ -279,12 +282,26 @@ def _merge_sources(descriptor: ProviderResourceDescriptor | None, given: dict[st
     return sources
 
 
+#: Answers whether a baseline snapshot (by id) applies to an environment (``snapshot_id``, ``workspace_id``,
+#: ``environment_id`` keywords). ``baselines`` sits above ``resources`` and registers it in its ``ready()``.
+SnapshotSourceCheck = Callable[..., bool]
+_SNAPSHOT_SOURCE_CHECKS: list[SnapshotSourceCheck] = []
+
+
+def register_snapshot_source_check(check: SnapshotSourceCheck) -> None:
+    """Register ``check`` (idempotent). A binding may name a source baseline snapshot only when a
+    registered check says the snapshot applies to the binding's environment: with none, none does."""
+    if check not in _SNAPSHOT_SOURCE_CHECKS:
+        _SNAPSHOT_SOURCE_CHECKS.append(check)
+
+
+def _snapshot_applies(snapshot_id: int, environment: ManagedEnvironment) -> bool:
+    ids = {"snapshot_id": snapshot_id, "workspace_id": environment.workspace_id, "environment_id": environment.pk}
+    return bool(_SNAPSHOT_SOURCE_CHECKS) and all(check(**ids) for check in _SNAPSHOT_SOURCE_CHECKS)
+
+
 def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | None]) -> None:
     """Each named source must belong to the binding's workspace and environment (missing looks the same)."""
-    from tenantpilot.baselines.models import BaselineSnapshot, snapshot_applies_to_environment
-    from tenantpilot.inventory.models import InventoryItem, PolicyVersion
-    from tenantpilot.operations.models import OperationRun
-
     # Row locks: a source deleted concurrently either is gone before we look (a field error
     # below) or waits for this transaction; it never turns the insert into an IntegrityError.
     scope = {"workspace_id": environment.workspace_id, "environment_id": environment.pk}
@@ -320,11 +337,10 @@ def _check_sources(environment: ManagedEnvironment, sources: dict[str, int | Non
             )
     snapshot_id = sources["source_baseline_snapshot_id"]
     if snapshot_id is not None:
-        locked_snapshot = BaselineSnapshot.objects.select_for_update(no_key=True).filter(pk=snapshot_id)
-        locked_snapshot.values_list("pk", flat=True).first()
-    if snapshot_id is not None and not snapshot_applies_to_environment(
-        snapshot_id=snapshot_id, workspace_id=environment.workspace_id, environment_id=environment.pk
-    ):
+        # The snapshot model is the source foreign key's own target (baselines is above resources).
+        snapshots = ProviderResourceBinding._meta.get_field("source_baseline_snapshot").related_model._default_manager
+        snapshots.select_for_update(no_key=True).filter(pk=snapshot_id).values_list("pk", flat=True).first()
+    if snapshot_id is not None and not _snapshot_applies(snapshot_id, environment):
         raise ValidationFailed(
             "The source baseline snapshot is not of a baseline profile assigned to this environment.",
             field="source_baseline_snapshot_id",
