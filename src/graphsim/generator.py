@@ -78,6 +78,159 @@ _SETTINGS_TEMPLATES: tuple[list[dict[str, Any]], ...] = tuple(
 )
 
 
+def _long_settings(size: int, salt: int) -> list[dict[str, Any]]:
+    """A settings list longer than one /settings page (25): Defender ASR-like choice settings
+    mixed with integer and string simple settings, ids "0".."size-1" as Graph numbers them."""
+    out: list[dict[str, Any]] = []
+    for index in range(size):
+        definition = f"device_vendor_msft_policy_config_graphsim_setting{salt:02d}_{index:03d}"
+        instance: dict[str, Any]
+        if index % 3 == 0:
+            instance = {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance",
+                "settingDefinitionId": definition,
+                "settingInstanceTemplateReference": None,
+                "simpleSettingValue": {
+                    "@odata.type": "#microsoft.graph.deviceManagementConfigurationIntegerSettingValue",
+                    "settingValueTemplateReference": None,
+                    "value": (index * 7 + salt) % 100,
+                },
+            }
+        else:
+            instance = {
+                "@odata.type": "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance",
+                "settingDefinitionId": definition,
+                "settingInstanceTemplateReference": None,
+                "choiceSettingValue": {
+                    "settingValueTemplateReference": None,
+                    "children": [],
+                    "value": f"{definition}_{(index + salt) % 2}",
+                },
+            }
+        out.append({"id": str(index), "settingInstance": instance})
+    return out
+
+
+# Settings lists longer than one page (25 by default): 30, 48 and 120 settings.
+_LONG_SETTINGS: tuple[list[dict[str, Any]], ...] = tuple(
+    _long_settings(size, salt) for salt, size in enumerate((30, 48, 120))
+)
+
+# Full property sets of the classic profiles (beta names; graph-fidelity.md 6.1), shared.
+_GENERAL_CONFIG_PROPERTIES: dict[str, Any] = {
+    "deviceManagementApplicabilityRuleOsEdition": None,
+    "deviceManagementApplicabilityRuleOsVersion": None,
+    "deviceManagementApplicabilityRuleDeviceMode": None,
+    "passwordRequiredType": "alphanumeric",
+    "passwordExpirationDays": 90,
+    "passwordPreviousPasswordBlockCount": 5,
+    "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
+    "passwordSignInFailureCountBeforeFactoryReset": 10,
+    "cameraBlocked": False,
+    "bluetoothBlocked": False,
+    "storageRequireMobileDeviceEncryption": True,
+    "defenderRequireRealTimeMonitoring": True,
+    "defenderRequireBehaviorMonitoring": True,
+    "defenderScanType": "quick",
+    "defenderScheduledScanTime": "02:00:00.0000000",
+    "defenderSignatureUpdateIntervalInHours": 8,
+    "smartScreenEnableAppInstallControl": True,
+    "edgeBlockPopups": True,
+    "windowsSpotlightBlocked": False,
+    "lockScreenBlockToastNotifications": True,
+}
+_OMA_SETTINGS: tuple[list[dict[str, Any]], ...] = tuple(
+    [
+        {
+            "@odata.type": "#microsoft.graph.omaSettingInteger",
+            "displayName": "Allow telemetry",
+            "description": None,
+            "omaUri": "./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry",
+            "secretReferenceValueId": None,
+            "isEncrypted": False,
+            "value": level,
+            "isReadOnly": False,
+        },
+        {
+            "@odata.type": "#microsoft.graph.omaSettingString",
+            "displayName": "Start layout",
+            "description": "Pinned apps",
+            "omaUri": "./Vendor/MSFT/Policy/Config/Start/StartLayout",
+            "secretReferenceValueId": None,
+            "isEncrypted": False,
+            "value": f'<LayoutModificationTemplate Version="{level}"/>',
+        },
+        {
+            "@odata.type": "#microsoft.graph.omaSettingBoolean",
+            "displayName": "Disable consumer features",
+            "description": None,
+            "omaUri": "./Device/Vendor/MSFT/Policy/Config/Experience/AllowWindowsConsumerFeatures",
+            "secretReferenceValueId": None,
+            "isEncrypted": False,
+            "value": level % 2 == 0,
+        },
+    ]
+    for level in (0, 1, 3)
+)
+_COMPLIANCE_PROPERTIES: dict[str, Any] = {
+    "passwordRequiredType": "deviceDefault",
+    "passwordMinimumLength": 8,
+    "osMinimumVersion": None,
+    "osMaximumVersion": None,
+    "bitLockerEnabled": True,
+    "secureBootEnabled": True,
+    "codeIntegrityEnabled": True,
+    "storageRequireEncryption": True,
+    "requireHealthyDeviceReport": False,
+    "deviceThreatProtectionEnabled": False,
+    "deviceThreatProtectionRequiredSecurityLevel": "unavailable",
+}
+
+
+def _admx_values(salt: int) -> list[dict[str, Any]]:
+    """ADMX definitionValues with their definition and presentationValues (graph-fidelity.md 2.2)."""
+    values: list[dict[str, Any]] = []
+    for index in range(1 + salt % 3):
+        definition_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"graphsim/admx-definition/{index}"))
+        values.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"graphsim/admx-value/{salt}/{index}")),
+                "enabled": index % 2 == 0,
+                "configurationType": "policy",
+                "createdDateTime": "2025-03-01T08:00:00Z",
+                "lastModifiedDateTime": "2025-03-01T08:00:00Z",
+                "definition": {
+                    "id": definition_id,
+                    "classType": "machine",
+                    "displayName": f"Edge setting {index}",
+                    "categoryPath": "\\Microsoft Edge\\Startup",
+                    "policyType": "admxBacked",
+                    "version": "1.0",
+                },
+                "presentationValues": [
+                    {
+                        "@odata.type": "#microsoft.graph.groupPolicyPresentationValueText",
+                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"graphsim/admx-presentation/{salt}/{index}")),
+                        "value": f"https://intranet.example/{salt}/{index}",
+                        "createdDateTime": "2025-03-01T08:00:00Z",
+                        "lastModifiedDateTime": "2025-03-01T08:00:00Z",
+                        "presentation": {
+                            "@odata.type": "#microsoft.graph.groupPolicyPresentationTextBox",
+                            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"graphsim/admx-textbox/{index}")),
+                            "label": "Home page URL",
+                            "required": True,
+                            "maxLength": 1023,
+                        },
+                    }
+                ],
+            }
+        )
+    return values
+
+
+_ADMX_VALUES: tuple[list[dict[str, Any]], ...] = tuple(_admx_values(salt) for salt in range(6))
+
+
 def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
@@ -111,6 +264,7 @@ def generate_tenant(
     secret ``client_secret``.
     """
     rng = random.Random(seed)  # noqa: S311 - deterministic test data, not crypto
+    detail = random.Random(seed + 1)  # noqa: S311 - a second stream, so the base shape stays as before
     tenant_id = tenant_id.lower()
     domain = f"bench{tenant_id[:8]}.onmicrosoft.com"
     group_items: list[dict[str, Any]] = [
@@ -207,8 +361,14 @@ def generate_tenant(
                     "passwordRequired": rng.random() < 0.5,
                     "passwordMinimumLength": rng.choice((8, 12, 14)),
                 }
+                if item["@odata.type"] == "#microsoft.graph.windows10CustomConfiguration":
+                    item["omaSettings"] = detail.choice(_OMA_SETTINGS)
+                else:
+                    item.update(_GENERAL_CONFIG_PROPERTIES)
             elif key.endswith("configurationPolicies"):
                 settings = rng.choice(_SETTINGS_TEMPLATES)
+                if detail.random() < 0.10:  # one in ten lists is longer than a /settings page
+                    settings = detail.choice(_LONG_SETTINGS)
                 item = {
                     "@odata.type": "#microsoft.graph.deviceManagementConfigurationPolicy",
                     **base,
@@ -236,6 +396,7 @@ def generate_tenant(
                     "displayName": f"CMP - {index:05d}",
                     "version": rng.randint(1, 5),
                     "passwordRequired": rng.random() < 0.5,
+                    **_COMPLIANCE_PROPERTIES,
                 }
             elif key.endswith("groupPolicyConfigurations"):
                 item = {
@@ -243,7 +404,7 @@ def generate_tenant(
                     **base,
                     "displayName": f"ADMX - {index:05d}",
                     "policyConfigurationIngestionType": "builtIn",
-                    "definitionValues": [],
+                    "definitionValues": detail.choice(_ADMX_VALUES),
                 }
             elif key.endswith("iosManagedAppProtections") or key.endswith("androidManagedAppProtections"):
                 ios = key.endswith("iosManagedAppProtections")
@@ -306,7 +467,17 @@ def generate_tenant(
                 "secrets": [{"value": client_secret, "expiresAt": "2099-01-01T00:00:00Z"}],
                 "certificates": [],
                 "grantedPermissions": sorted(
-                    {DMC[0], SERVICE_CONFIG[0], RBAC[0], APPS[0], DEVICES[0], GROUPS[1], ORGANIZATION[0]}
+                    {
+                        DMC[0],
+                        SERVICE_CONFIG[0],
+                        RBAC[0],
+                        APPS[0],
+                        DEVICES[0],
+                        GROUPS[1],
+                        ORGANIZATION[0],
+                        "DeviceManagementScripts.Read.All",
+                        "Policy.Read.All",
+                    }
                 ),
                 "adminConsented": True,
                 "servicePrincipal": True,

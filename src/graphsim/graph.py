@@ -55,6 +55,44 @@ EXPANDED_SETTINGS_PAGE_MAX = 2
 # Navigation properties Graph accepts in $expand but answers empty (microsoftgraph/
 # microsoft-graph-docs#19655: groupPolicyConfigurations?$expand=definitionValues -> []).
 EXPANDS_ANSWERED_EMPTY = frozenset({"definitionValues"})
+# Declared properties fixtures may leave out (nullable); a $select naming one is valid even when no
+# item carries it. Everything else must appear on some item of the collection (graph-fidelity.md 2.2).
+DECLARED_PROPERTIES: dict[str, frozenset[str]] = {
+    "microsoft.graph.group": frozenset(
+        {
+            "displayName",
+            "description",
+            "groupTypes",
+            "securityEnabled",
+            "mailEnabled",
+            "mailNickname",
+            "membershipRule",
+            "membershipRuleProcessingState",
+            "createdDateTime",
+            "mail",
+            "visibility",
+        }
+    ),
+    "microsoft.graph.organization": frozenset(
+        {"displayName", "verifiedDomains", "tenantType", "countryLetterCode", "createdDateTime"}
+    ),
+    "microsoft.graph.managedDevice": frozenset(
+        {
+            "deviceName",
+            "operatingSystem",
+            "osVersion",
+            "complianceState",
+            "lastSyncDateTime",
+            "enrolledDateTime",
+            "managedDeviceOwnerType",
+            "managementAgent",
+            "userPrincipalName",
+            "azureADDeviceId",
+            "serialNumber",
+            "roleScopeTagIds",
+        }
+    ),
+}
 KNOWN_OPTIONS = {"select", "filter", "top", "skip", "skiptoken", "expand", "count", "orderby"}
 UNSUPPORTED_OPTIONS = {"search", "format", "levels", "apply", "deltatoken", "compute", "index", "schemaversion"}
 TIPS = (
@@ -474,13 +512,11 @@ class GraphService:
         return expand
 
     @staticmethod
-    def _check_select(
-        select: list[str] | None, items: list[dict[str, Any]], navs: frozenset[str], entity: str
-    ) -> None:
+    def _check_select(select: list[str] | None, items: list[dict[str, Any]], navs: frozenset[str], entity: str) -> None:
         """Refuse a ``$select`` naming a property no item of the collection has (Graph: 400)."""
         if not select or not items:
             return
-        known: set[str] = set(navs) | {"id"}
+        known: set[str] = set(navs) | {"id"} | DECLARED_PROPERTIES.get(entity, frozenset())
         for item in items:
             known.update(item)
         for name in select:

@@ -99,7 +99,7 @@ def test_relative_url_fills_placeholders_and_adds_top():
 )
 def test_url_safe_provider_ids_are_accepted(good):
     url = get_contract("configurationPolicies.settings").relative_url({"id": good})
-    assert url == f"deviceManagement/configurationPolicies/{good}/settings"
+    assert url == f"deviceManagement/configurationPolicies/{good}/settings?$top=1000"  # graph/PLAN.md section 1
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_missing_or_unexpected_path_params_are_rejected():
         get_contract("groups.list").relative_url({"id": "a"})
 
 
-@pytest.mark.parametrize("top", [0, -1, 1000, True, "5"])
+@pytest.mark.parametrize("top", [0, -1, 1001, True, "5"])
 def test_invalid_top_is_rejected(top):
     with pytest.raises(ValueError):
         get_contract("groups.list").relative_url(top=top)

@@ -75,6 +75,8 @@ class GraphContract:
     notes: str = ""
     evidence: str = ""
     consistency_eventual: bool = False
+    #: ``$top`` sent when the caller asks for none (e.g. inside ``$batch``); see graph/PLAN.md.
+    default_top: int | None = None
     placeholders: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -94,9 +96,11 @@ class GraphContract:
             parts.append("$select=" + ",".join(self.select))
         if self.expand:
             parts.append("$expand=" + quote(self.expand, safe=",()=$;"))
+        if top is None:
+            top = self.default_top
         if top is not None:
-            if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 999:
-                raise ValueError("top must be an integer between 1 and 999")
+            if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= 1000:
+                raise ValueError("top must be an integer between 1 and 1000")
             parts.append(f"$top={top}")
         return "&".join(parts)
 
@@ -177,8 +181,10 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
         expand="assignments",
         item_kind="deviceManagementConfigurationPolicy",
-        notes="Settings catalog; beta only; 25 per page; 'name' not 'displayName'; settings via "
-        "configurationPolicies.settings.",
+        notes="Settings catalog; beta only; 25 per page by default, $top=1000 asked; 'name' not 'displayName'; "
+        "settings via configurationPolicies.settings. List-level $expand=settings is allowed but Graph cuts "
+        "such pages to ~1-2 items and ignores $top (royklo/RKSolutions-Module FINDINGS.md), so settings are "
+        "read per policy in $batch as IntuneCD does (graph/PLAN.md section 1).",
     ),
     _c(
         name="configurationPolicies.settings",
@@ -187,7 +193,10 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         required_permission=DEVICE_MANAGEMENT_CONFIGURATION,
         accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
         item_kind="deviceManagementConfigurationSetting",
-        notes="Per policy; 25 per page; fetched through $batch.",
+        default_top=1000,
+        notes="Per policy; 25 per page by default, so $top=1000 makes one request per policy (IntuneCD "
+        "'/settings?&top=1000', commit cfa24a5 'include more settings than 25'); fetched through $batch "
+        "(graph/PLAN.md section 1).",
     ),
     _c(
         name="groupPolicyConfigurations.list",
@@ -197,7 +206,8 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
         expand="assignments",
         item_kind="groupPolicyConfiguration",
-        notes="Administrative templates; beta only.",
+        notes="Administrative templates; beta only. $expand=definitionValues is answered empty "
+        "(microsoftgraph/microsoft-graph-docs#19655), hence groupPolicyConfigurations.definitionValues.",
     ),
     _c(
         name="groupPolicyConfigurations.definitionValues",
@@ -207,7 +217,8 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
         expand="definition,presentationValues",
         item_kind="groupPolicyDefinitionValue",
-        notes="Per administrative-template policy (the configured settings); fetched through $batch.",
+        notes="Per administrative-template policy (the configured settings), definition and presentation "
+        "values expanded in the same request; fetched through $batch (graph/PLAN.md section 2).",
     ),
     _c(
         name="managedAppPolicies.list",

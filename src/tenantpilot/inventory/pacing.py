@@ -3,9 +3,9 @@
 Intune throttles per app per tenant and per service bucket (graph-fidelity.md §4.1: e.g. 1000
 requests per 20 s for device configuration, 2000 per 20 s for devices). A sync that fires
 requests as fast as it can only collects 429s and spends its retry budget waiting; pacing each
-bucket with a token bucket of slightly less than the documented rate keeps the requests flowing
-at the rate Graph will accept, and the client's Retry-After handling covers the rest (other apps
-of the tenant share the per-tenant bucket, which this pacer cannot see).
+bucket with a token bucket of exactly the documented capacity and rate (graph/PLAN.md section 5)
+spends the whole budget Graph grants and no more; the client's Retry-After handling covers the
+rest (other apps of the tenant share the per-tenant bucket, which this pacer cannot see).
 
 Inner ``$batch`` requests are throttled one by one, so a batch of 20 takes 20 tokens.
 """
@@ -47,14 +47,15 @@ class ThrottleBudget:
 
     ``acquire(bucket, n)`` reserves ``n`` tokens and sleeps until they are covered; reservations
     are served in order (the balance may go negative), so many threads share the rate fairly.
-    ``headroom`` (< 1) keeps the burst and the rate just under the documented limits.
+    ``headroom`` scales burst and rate; the default 1.0 is the documented limit itself (a
+    smaller value only leaves budget unspent: 429s are answered by the client's Retry-After).
     """
 
     def __init__(
         self,
         limits: Mapping[str, BucketLimit] = INTUNE_LIMITS,
         *,
-        headroom: float = 0.95,
+        headroom: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
