@@ -18,6 +18,7 @@ SERVICE_CONFIG = (
 )
 RBAC = ("DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All", *DMC)
 APPS = ("DeviceManagementApps.Read.All", "DeviceManagementApps.ReadWrite.All")
+RBAC_ONLY = ("DeviceManagementRBAC.Read.All", "DeviceManagementRBAC.ReadWrite.All")
 SCRIPTS = ("DeviceManagementScripts.Read.All", "DeviceManagementScripts.ReadWrite.All")
 POLICY = ("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess")
 SERVICE_CONFIG_ONLY = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All")
@@ -306,7 +307,7 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         "notificationMessageTemplate",
         navs=frozenset({"localizedNotificationMessages"}),
     ),
-    _intune("deviceManagement/roleDefinitions", RBAC, "rbac", "roleDefinition"),
+    _intune("deviceManagement/roleDefinitions", RBAC_ONLY, "rbac", "roleDefinition"),
     _intune("deviceManagement/deviceCategories", DEVICES, "devices", "deviceCategory"),
     _intune(
         "deviceAppManagement/mobileApps",

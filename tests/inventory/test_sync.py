@@ -7,10 +7,10 @@ import pytest
 
 from graphsim import fixtures_catalog as fx
 from tenantpilot.audit.models import AuditLog
+from tenantpilot.core.fingerprint import payload_fingerprint
 from tenantpilot.inventory.choices import PolicyType
 from tenantpilot.inventory.models import InventoryItem, PolicyVersion
 from tenantpilot.operations.choices import RunOutcome
-from tenantpilot.resources.fingerprint import payload_fingerprint
 from tests.inventory.support import golden_environment, item, run_now, versions
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,8 @@ def test_sync_uses_expand_for_assignments_and_batch_for_settings(world, graph_se
     run_now(env)
     log = [r for r in graph_settings.requests if r.host == "graph"]
     outer = [r for r in log if not r.batch_inner]
-    assert not any(r.path.endswith("/assignments") for r in log), "assignments come inline via $expand"
+    # Intents document no list-level $expand: their assignments are read through $batch.
+    assert not any(r.path.endswith("/assignments") and "/intents/" not in r.path for r in log), "inline via $expand"
     lists = [r for r in outer if r.path.endswith("deviceManagement/configurationPolicies")]
     assert lists and all(r.query.get("$expand") == "assignments" for r in lists)
     settings_reads = [r for r in log if r.path.endswith("/settings")]

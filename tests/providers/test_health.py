@@ -124,7 +124,7 @@ def test_the_operation_records_health_on_the_connection_and_the_run(world, graph
         services.connection_check_start(actor=world.owner, connection=healthy)
         services.connection_check_start(actor=world.owner, connection=broken)
     good, bad = OperationRun.objects.order_by("pk")
-    assert (good.outcome, good.summary_counts) == ("succeeded", {"permissions_checked": 7, "permissions_missing": 0})
+    assert (good.outcome, good.summary_counts) == ("succeeded", {"permissions_checked": len(REQUIRED_PERMISSIONS), "permissions_missing": 0})
     assert (bad.outcome, bad.reason_code) == ("failed", "auth_secret_expired")
     assert bad.summary_counts == {"permissions_checked": 0, "permissions_missing": 0}
     healthy.refresh_from_db()

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     INVENTORY_SYNC_RECORDED = "inventory.sync_recorded", "Inventory sync recorded"
     COMPLIANCE_SNAPSHOT_RECORDED = "compliance.snapshot_recorded", "Compliance snapshot recorded"
     SCHEDULE_UPDATED = "schedule.updated", "Schedule updated"
+    INVENTORY_TYPES_UPDATED = "inventory.types_updated", "Inventory types chosen"
     SCHEDULE_SKIPPED = "schedule.skipped", "Scheduled run skipped"
     RESOURCE_BINDING_CREATED = "resource_binding.created", "Provider resource binding created"
     RESOURCE_BINDING_SUPERSEDED = "resource_binding.superseded", "Provider resource binding superseded"

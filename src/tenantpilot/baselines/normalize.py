@@ -52,12 +52,21 @@ Orderless collections (sorted by label, then by content; see :data:`ORDERLESS_FI
     (``groupSettingCollectionValue``, ``simpleSettingCollectionValue``, …): reordering them may
     be a real change.
 
+Conditional access and app configuration references
+    ``includeGroups``/``excludeGroups`` (conditional access ``conditions.users``) → sorted
+    ``group:<name>``; ``targetedMobileApps`` (app configurations) → sorted ``app:<name>``.
+Script bodies
+    ``scriptContent``, ``detectionScriptContent`` and ``remediationScriptContent`` (base64) become
+    ``script content: <sha256>, N bytes`` of the decoded script: compared by hash, never rendered.
+
 Non-finite numbers (NaN, infinity) have no stable JSON form and raise ``ValueError``; a
 non-JSON value raises ``TypeError`` — a per-item problem for the caller, never a silent change.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import math
@@ -80,6 +89,7 @@ class ReferenceNames:
     filters: Mapping[str, str] = field(default_factory=dict)
     scope_tags: Mapping[str, str] = field(default_factory=dict)
     notification_templates: Mapping[str, str] = field(default_factory=dict)
+    apps: Mapping[str, str] = field(default_factory=dict)
 
 
 #: Dropped at every level (identity and revision noise; see the module docstring).
@@ -87,7 +97,16 @@ VOLATILE_FIELDS: frozenset[str] = frozenset({"id", "createdDateTime", "lastModif
 #: Dropped at the top level only: status roll-ups that change as devices check in.
 TOP_LEVEL_VOLATILE_FIELDS: frozenset[str] = frozenset({"deploymentSummary", "deployedAppCount"})
 #: The top-level field holding a type's display name (default ``displayName``).
-NAME_FIELDS: Mapping[str, str] = {"configurationPolicies": "name"}
+NAME_FIELDS: Mapping[str, str] = {"configurationPolicies": "name", "compliancePolicies": "name"}
+
+#: Script bodies (base64, customer secrets in practice): compared and shown only as
+#: :func:`script_content_summary` (sha256 and size), never as text.
+SCRIPT_CONTENT_FIELDS: frozenset[str] = frozenset(
+    {"scriptContent", "detectionScriptContent", "remediationScriptContent"}
+)
+
+#: Lists of Entra group ids outside assignments (conditional access ``conditions.users``).
+GROUP_LIST_FIELDS: frozenset[str] = frozenset({"includeGroups", "excludeGroups"})
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_SCOPE_TAG_NAME = "Default"
@@ -276,6 +295,10 @@ class _Normalizer:
         name = self.refs.scope_tags.get(tag_id)
         return name if name is not None else f"{UNRESOLVED_PREFIX}{tag_id}"
 
+    def app(self, app_id: str) -> str:
+        name = self.refs.apps.get(app_id)
+        return f"app:{name}" if name is not None else f"{UNRESOLVED_PREFIX}{app_id}"
+
     def filter(self, filter_id: str) -> str:
         name = self.refs.filters.get(filter_id)
         return name if name is not None else f"{UNRESOLVED_PREFIX}{filter_id}"
@@ -314,6 +337,12 @@ class _Normalizer:
                 out[key] = self.sequence([self.scope_tag(t) for t in item], key)
             elif key == "notificationMessageCCList" and isinstance(item, (list, tuple)):
                 out[key] = self.sequence([self.group(g) for g in item], key)
+            elif key in GROUP_LIST_FIELDS and isinstance(item, (list, tuple)):
+                out[key] = sorted(self.group(g) for g in item) if all(isinstance(g, str) for g in item) else item
+            elif key == "targetedMobileApps" and isinstance(item, (list, tuple)):
+                out[key] = sorted(self.app(a) for a in item) if all(isinstance(a, str) for a in item) else item
+            elif key in SCRIPT_CONTENT_FIELDS and isinstance(item, str):
+                out[key] = script_content_summary(item)
             elif key == "notificationTemplateId" and isinstance(item, str):
                 if item.lower() != ZERO_GUID:
                     name = self.refs.notification_templates.get(item)
@@ -371,6 +400,20 @@ class _Normalizer:
             )
         if filter_type is not None:
             out[_FILTER_TYPE] = self.value(filter_type, _FILTER_TYPE)
+
+
+def script_content_summary(value: str) -> str:
+    """``script content: <sha256>, N bytes`` of a script body, never the body itself.
+
+    Graph sends script bodies base64-encoded; the hash and size are of the decoded script, so
+    two tenants with the same script compare equal and any change to it is a visible
+    difference. A value that is not valid base64 is hashed as its UTF-8 text.
+    """
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = value.encode("utf-8")
+    return f"script content: {hashlib.sha256(raw).hexdigest()}, {len(raw)} bytes"
 
 
 def _type_name(policy_type: str) -> str:

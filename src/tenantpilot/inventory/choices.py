@@ -71,9 +71,6 @@ class PolicyTypeSpec:
     secret_fields: tuple[str, ...] = ()
 
 
-#: Payload keys holding script bodies (base64): compared and shown by sha256 and size only.
-SCRIPT_CONTENT_FIELDS: tuple[str, ...] = ("scriptContent", "detectionScriptContent", "remediationScriptContent")
-
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
     spec.policy_type.value: spec
     for spec in (

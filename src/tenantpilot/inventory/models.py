@@ -279,3 +279,28 @@ class Schedule(models.Model):
 
     def clean(self) -> None:
         check_environment_workspace(self)
+
+
+class InventoryTypeSelection(models.Model):
+    """Which policy types one environment's inventory sync reads (absent row: every type).
+
+    Guarantees: at most one row per environment; ``policy_types`` is a non-empty list of
+    registered :class:`.choices.PolicyType` values (validated in the service), so the sync and the
+    health check derive the same set of Graph reads and permissions from it.
+    """
+
+    workspace = models.ForeignKey("tenancy.Workspace", on_delete=models.PROTECT, related_name="+")
+    environment = models.OneToOneField(
+        "tenancy.ManagedEnvironment", on_delete=models.PROTECT, related_name="inventory_type_selection"
+    )
+    policy_types = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "inventory_type_selections"
+
+    def __str__(self) -> str:
+        return f"{len(self.policy_types)} types"
+
+    def clean(self) -> None:
+        check_environment_workspace(self)

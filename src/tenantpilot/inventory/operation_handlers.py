@@ -21,8 +21,10 @@ from tenantpilot.providers.gateway import graph_client
 from tenantpilot.providers.selectors import connection_for_run
 
 from .choices import PolicyType
+from .coverage import specs_for
 from .fetch import TypeOutcome
 from .services import SyncSummary, compliance_snapshot_record, schedules_run_due
+from .services_types import selected_types
 from .sync import sync_inventory
 
 
@@ -32,7 +34,7 @@ def _item_key(policy_type: str) -> str:
 
 @register_operation(OperationType.INVENTORY_SYNC)
 def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
-    """Sync every inventoried policy type of the run's environment.
+    """Sync the inventoried policy types chosen for the run's environment (default: every type).
 
     ``succeeded`` when every type was listed completely and every item was stored with its
     content; ``partially_succeeded`` when some types failed (pages read before the failure are
@@ -48,6 +50,7 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
             run=run,
             environment=environment,
             connection=connection,
+            specs=specs_for(selected_types(environment)),  # only the types the MSP chose
             # Saved with each heartbeat: a run whose worker dies keeps the counts of what it wrote.
             on_page=lambda written: ctx.set_progress(_progress_counts(written)),
         )

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from tenantpilot.authz.authority import Scope
-from tenantpilot.baselines.normalize import ReferenceNames
+from tenantpilot.baselines.normalize import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from tenantpilot.core.errors import NotFound
 from tenantpilot.tenancy.models import ManagedEnvironment
 
@@ -99,8 +99,24 @@ class VersionDiff:
         return self.old.payload_hash == self.new.payload_hash
 
 
+def redact_scripts(value: Any) -> Any:
+    """``value`` with every script body replaced by its ``script content: <sha256>, N bytes`` summary.
+
+    Script bodies are customer secrets in practice: stored like any payload, never shown.
+    """
+    if isinstance(value, dict):
+        return {
+            k: script_content_summary(v) if k in SCRIPT_CONTENT_FIELDS and isinstance(v, str) else redact_scripts(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact_scripts(v) for v in value]
+    return value
+
+
 def pretty(normalized: Any) -> list[str]:
-    return json.dumps(normalized, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    """A stored payload as pretty JSON lines for a page, script bodies shown only by hash and size."""
+    return json.dumps(redact_scripts(normalized), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
 
 
 def version_diff(*, item: InventoryItem, old_number: int, new_number: int) -> VersionDiff:
@@ -149,7 +165,9 @@ def inventory_reference_names(*, environment_id: int) -> ReferenceNames:
     """The environment's reference data as id → display name maps, in one query (system code).
 
     From the items currently present (never gone ones) of the reference types: Entra groups,
-    assignment filters and scope tags (the built-in Default tag keeps its id ``"0"``). Compare
+    assignment filters and scope tags (the built-in Default tag keeps its id ``"0"``), plus the
+    names of notification message templates and apps (referenced by compliance actions and app
+    configurations). Compare
     uses it to turn tenant-specific ids in assignments into portable names; an id missing here is
     one the last sync did not see. Items without a name are left out (never mapped to "").
     """
@@ -157,6 +175,8 @@ def inventory_reference_names(*, environment_id: int) -> ReferenceNames:
         PolicyType.GROUPS.value: "groups",
         PolicyType.ASSIGNMENT_FILTERS.value: "filters",
         PolicyType.ROLE_SCOPE_TAGS.value: "scope_tags",
+        PolicyType.NOTIFICATION_MESSAGE_TEMPLATES.value: "notification_templates",
+        PolicyType.MOBILE_APPS.value: "apps",
     }
     names: dict[str, dict[str, str]] = {kind: {} for kind in kinds.values()}
     rows = InventoryItem.objects.filter(
@@ -165,4 +185,10 @@ def inventory_reference_names(*, environment_id: int) -> ReferenceNames:
     for policy_type, object_id, display_name in rows.iterator(chunk_size=5000):
         if display_name:
             names[kinds[policy_type]][object_id] = display_name
-    return ReferenceNames(groups=names["groups"], filters=names["filters"], scope_tags=names["scope_tags"])
+    return ReferenceNames(
+        groups=names["groups"],
+        filters=names["filters"],
+        scope_tags=names["scope_tags"],
+        notification_templates=names["notification_templates"],
+        apps=names["apps"],
+    )

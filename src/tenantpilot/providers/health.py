@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from tenantpilot.graph.contracts import CONTRACTS, GraphContract
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.inventory.coverage import permission_probes_for
+from tenantpilot.inventory.services_types import selected_types
 from tenantpilot.operations.reasons import RunReason
+from tenantpilot.tenancy.models import ManagedEnvironment
 
 from .choices import ConnectionHealth
 from .credentials import CredentialUnavailable
@@ -34,6 +37,21 @@ def _probe_contracts() -> dict[str, GraphContract]:
 
 PERMISSION_PROBES: dict[str, GraphContract] = _probe_contracts()
 REQUIRED_PERMISSIONS: tuple[str, ...] = tuple(sorted(PERMISSION_PROBES))
+
+#: Reads every environment needs whatever it inventories: tenant identity and compliance snapshots.
+BASE_PROBE_CONTRACTS: tuple[str, ...] = (ORGANIZATION_CONTRACT, "managedDevices.list")
+
+
+def probes_for_environment(environment: ManagedEnvironment) -> dict[str, GraphContract]:
+    """The permissions a check of ``environment`` probes: the base reads plus its chosen types'.
+
+    An environment syncing only some types is never reported degraded for a permission that
+    only the other types need.
+    """
+    probes = {CONTRACTS[name].required_permission: CONTRACTS[name] for name in BASE_PROBE_CONTRACTS}
+    for permission, contract in permission_probes_for(selected_types(environment)).items():
+        probes.setdefault(permission, contract)
+    return dict(sorted(probes.items()))
 
 
 class PermissionState:
@@ -67,13 +85,17 @@ TENANT_MISMATCH_MESSAGE = (
 
 
 def check_connection(connection: ProviderConnection) -> HealthReport:
-    """Acquire a token, read ``organization``, compare tenant ids, probe every permission.
+    """Acquire a token, read ``organization``, compare tenant ids, probe each needed permission.
+
+    The permissions probed are :func:`probes_for_environment`: the base reads plus exactly those
+    of the policy types the environment syncs.
 
     The tenant ids are compared with the *environment's* tenant id (the customer the
     environment stands for), not only with the connection's own copy: a connection whose tenant
     id differs from its environment's is ``tenant_mismatch`` before any call is made.
     """
     expected_tenant = connection.environment.tenant_id
+    probes = probes_for_environment(connection.environment)
     if connection.entra_tenant_id != expected_tenant:
         return HealthReport(ConnectionHealth.UNHEALTHY, RunReason.TENANT_MISMATCH.value, TENANT_MISMATCH_MESSAGE)
     try:
@@ -89,7 +111,7 @@ def check_connection(connection: ProviderConnection) -> HealthReport:
                         ConnectionHealth.UNHEALTHY,
                         ReasonCode.CONSENT_MISSING.value,
                         ReasonCode.CONSENT_MISSING.default_message,
-                        dict.fromkeys(REQUIRED_PERMISSIONS, PermissionState.MISSING),
+                        dict.fromkeys(probes, PermissionState.MISSING),
                     )
                 if error.reason_code != ReasonCode.PERMISSION_MISSING:
                     return _unhealthy(error)
@@ -103,7 +125,7 @@ def check_connection(connection: ProviderConnection) -> HealthReport:
                 )
             permissions: dict[str, str] = {}
             transient: GraphError | None = None
-            for permission, contract in PERMISSION_PROBES.items():
+            for permission, contract in probes.items():
                 try:
                     next(iter(client.iter_pages(contract.name, top=1)), None)
                     permissions[permission] = PermissionState.GRANTED

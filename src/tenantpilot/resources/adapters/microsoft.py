@@ -11,6 +11,9 @@ Provider facts used here (shared/reference/graph-fidelity.md §2.4–2.6):
   suffix alone, because the tenant-id prefix plus suffix is unambiguous.
 - The ``Default`` role scope tag has the well-known id ``"0"`` in every tenant; other tags
   flagged ``isBuiltIn`` are built-ins keyed by their id.
+- Built-in Intune role definitions (``isBuiltIn`` or ``isBuiltInRoleDefinition`` true) are
+  provider built-ins keyed by their well-known id (the same in every tenant); custom roles are
+  tenant-owned policies.
 - ``allLicensedUsersAssignmentTarget`` / ``allDevicesAssignmentTarget`` are virtual assignment
   targets (no real object); their well-known virtual group ids (:data:`ALL_LICENSED_USERS_ID`,
   :data:`ALL_DEVICES_ID`) are recognized too, e.g. when a group id is read out of an assignment.
@@ -46,6 +49,25 @@ POLICY_TYPES: frozenset[str] = frozenset(
         "iosManagedAppProtections",
         "androidManagedAppProtections",
         "deviceEnrollmentConfigurations",
+        # issue 10 coverage
+        "compliancePolicies",
+        "intents",
+        "windowsAutopilotDeploymentProfiles",
+        "windowsFeatureUpdateProfiles",
+        "windowsQualityUpdateProfiles",
+        "windowsDriverUpdateProfiles",
+        "deviceManagementScripts",
+        "deviceShellScripts",
+        "deviceHealthScripts",
+        "deviceComplianceScripts",
+        "conditionalAccessPolicies",
+        "mobileApps",
+        "mobileAppConfigurations",
+        "targetedManagedAppConfigurations",
+        "roleDefinitions",
+        "reusablePolicySettings",
+        "notificationMessageTemplates",
+        "deviceCategories",
     }
 )
 # Foundation objects are observed and referenced by policies but not compared on their own yet.
@@ -64,6 +86,9 @@ _TENANT_PREFIXED_DEFAULT = re.compile(rf"{_GUID}_(?P<suffix>{'|'.join(DEFAULT_EN
 
 ROLE_SCOPE_TAGS = "roleScopeTags"
 DEFAULT_SCOPE_TAG_ID = "0"
+#: Intune role definitions: built-in roles (``isBuiltIn: true``, e.g. "Help Desk Operator") have
+#: the same well-known id in every tenant and are Microsoft's, not the tenant's.
+ROLE_DEFINITIONS = "roleDefinitions"
 
 ALL_LICENSED_USERS_ID = "acacacac-9df4-4c7d-9d50-4ef0226f57a9"
 ALL_DEVICES_ID = "adadadad-808e-44e2-905a-0b7873a8a531"
@@ -181,6 +206,17 @@ class MicrosoftAdapter(ProviderAdapter):
             )
             subject_class = SubjectClass.PROVIDER_DEFAULT if is_default else SubjectClass.PROVIDER_BUILTIN
             return identity, subject_class, SupportLevel.INVENTORY_ONLY, label
+
+        if rtype == ROLE_DEFINITIONS and (item.get("isBuiltIn") is True or item.get("isBuiltInRoleDefinition") is True):
+            identity = ResourceIdentity(
+                provider_key=self.provider_key,
+                resource_type=rtype,
+                provider_resource_id=object_id,
+                discriminator=f"{rtype}/{object_id}",
+                fingerprint=fingerprint,
+                is_builtin=True,
+            )
+            return identity, SubjectClass.PROVIDER_BUILTIN, SupportLevel.INVENTORY_ONLY, label
 
         if rtype in POLICY_TYPES:
             subject_class, support, owned = SubjectClass.POLICY, SupportLevel.SUPPORTED, True

@@ -1,0 +1,67 @@
+"""Choosing which policy types an environment's inventory sync reads (the only write path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.services import audit_record
+from tenantpilot.authz.authority import authorize
+from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.tenancy.models import ManagedEnvironment
+
+from . import policies
+from .coverage import ALL_TYPES, ordered_types
+from .models import InventoryTypeSelection
+
+
+def selected_types(environment: ManagedEnvironment) -> tuple[str, ...]:
+    """The types ``environment`` syncs, in registry order; every type when none were chosen."""
+    row = InventoryTypeSelection.objects.filter(environment=environment).only("policy_types").first()
+    if row is None:
+        return ALL_TYPES
+    chosen = ordered_types(t for t in row.policy_types if isinstance(t, str))
+    return chosen or ALL_TYPES
+
+
+def inventory_types_update(
+    *, actor: Any, environment: ManagedEnvironment, policy_types: Iterable[object]
+) -> InventoryTypeSelection:
+    """Set which types ``environment`` syncs (audited; needs the schedule-management capability).
+
+    Refuses an empty set and unregistered names (``ValidationFailed`` naming ``policy_types``).
+    The next sync reads only these types (items of other types are left as they are, never
+    marked gone) and the next health check probes exactly their permissions.
+    """
+    authorize(actor, policies.MANAGE_SCHEDULES, environment)
+    given = list(policy_types)
+    unknown = sorted({str(t) for t in given if not isinstance(t, str) or t not in ALL_TYPES})
+    if unknown:
+        raise ValidationFailed(f"Unknown policy types: {', '.join(unknown)[:200]}.", field="policy_types")
+    chosen = list(ordered_types(t for t in given if isinstance(t, str)))
+    if not chosen:
+        raise ValidationFailed("Choose at least one policy type.", field="policy_types")
+    with transaction.atomic():
+        row = InventoryTypeSelection.objects.select_for_update().filter(environment=environment).first()
+        before = list(row.policy_types) if row is not None else list(ALL_TYPES)
+        if row is None:
+            row = InventoryTypeSelection(workspace_id=environment.workspace_id, environment=environment)
+        row.policy_types = chosen
+        row.full_clean()
+        row.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.INVENTORY_TYPES_UPDATED,
+            workspace=environment.workspace,
+            environment=environment,
+            target=row,
+            metadata={
+                "types": len(chosen),
+                "added": sorted(set(chosen) - set(before)),
+                "removed": sorted(set(before) - set(chosen)),
+            },
+        )
+    return row
