@@ -220,8 +220,15 @@ SPECS: tuple[CollectionSpec, ...] = (
 TARGETED_APP_CONFIG_TYPE = "#microsoft.graph.targetedManagedAppConfiguration"
 
 
-def _intune(key: str, permissions: tuple[str, ...], bucket: str, item_type: str, **kw: object) -> CollectionSpec:
-    return CollectionSpec(key, BETA_ONLY, "intune", permissions, bucket, f"#microsoft.graph.{item_type}", **kw)  # type: ignore[arg-type]
+def _intune(
+    key: str,
+    permissions: tuple[str, ...],
+    bucket: str,
+    item_type: str,
+    versions: frozenset[str] = BETA_ONLY,
+    **kw: object,
+) -> CollectionSpec:
+    return CollectionSpec(key, versions, "intune", permissions, bucket, f"#microsoft.graph.{item_type}", **kw)  # type: ignore[arg-type]
 
 
 #: The types MSPs govern beyond the first nine (issue 10); versions and permissions follow the
@@ -305,15 +312,17 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         SERVICE_CONFIG_ONLY,
         "deviceConfiguration",
         "notificationMessageTemplate",
+        BOTH,
         navs=frozenset({"localizedNotificationMessages"}),
     ),
-    _intune("deviceManagement/roleDefinitions", RBAC_ONLY, "rbac", "roleDefinition"),
-    _intune("deviceManagement/deviceCategories", DEVICES, "devices", "deviceCategory"),
+    _intune("deviceManagement/roleDefinitions", RBAC_ONLY, "rbac", "roleDefinition", BOTH),
+    _intune("deviceManagement/deviceCategories", DEVICES, "devices", "deviceCategory", BOTH),
     _intune(
         "deviceAppManagement/mobileApps",
         APPS,
         "managedApps",
         "mobileApp",
+        BOTH,
         navs=frozenset({"assignments"}),
     ),
     _intune(
@@ -321,6 +330,7 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         APPS,
         "managedApps",
         "managedDeviceMobileAppConfiguration",
+        BOTH,
         navs=frozenset({"assignments"}),
     ),
     _intune(
