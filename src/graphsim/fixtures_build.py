@@ -602,7 +602,7 @@ def coverage_collections(tid: str, g: dict[str, str]) -> dict[str, list[Doc]]:
     pilot = g["SG-Intune-Pilot"]
     ios = g["SG-Intune-iOS-Users"]
 
-    compliance_v2 = {
+    compliance_v2: Doc = {
         "@odata.type": "#microsoft.graph.deviceManagementCompliancePolicy",
         "id": _id(tid, "LNX - Compliance (settings catalog)"),
         "name": "LNX - Compliance (settings catalog)",

@@ -104,7 +104,10 @@ class SummaryKey(models.TextChoices):
     ITEMS_GROUPS = "items.groups", "Groups"
     ITEMS_COMPLIANCE_POLICIES = "items.compliancePolicies", "Compliance policies (settings catalog)"
     ITEMS_INTENTS = "items.intents", "Endpoint security and security baselines"
-    ITEMS_WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES = "items.windowsAutopilotDeploymentProfiles", "Autopilot deployment profiles"
+    ITEMS_WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES = (
+        "items.windowsAutopilotDeploymentProfiles",
+        "Autopilot deployment profiles",
+    )
     ITEMS_WINDOWS_FEATURE_UPDATE_PROFILES = "items.windowsFeatureUpdateProfiles", "Feature update profiles"
     ITEMS_WINDOWS_QUALITY_UPDATE_PROFILES = "items.windowsQualityUpdateProfiles", "Quality update profiles"
     ITEMS_WINDOWS_DRIVER_UPDATE_PROFILES = "items.windowsDriverUpdateProfiles", "Driver update profiles"
@@ -115,7 +118,10 @@ class SummaryKey(models.TextChoices):
     ITEMS_CONDITIONAL_ACCESS_POLICIES = "items.conditionalAccessPolicies", "Conditional access policies"
     ITEMS_MOBILE_APPS = "items.mobileApps", "Apps"
     ITEMS_MOBILE_APP_CONFIGURATIONS = "items.mobileAppConfigurations", "App configuration (managed devices)"
-    ITEMS_TARGETED_MANAGED_APP_CONFIGURATIONS = "items.targetedManagedAppConfigurations", "App configuration (managed apps)"
+    ITEMS_TARGETED_MANAGED_APP_CONFIGURATIONS = (
+        "items.targetedManagedAppConfigurations",
+        "App configuration (managed apps)",
+    )
     ITEMS_ROLE_DEFINITIONS = "items.roleDefinitions", "Intune roles"
     ITEMS_REUSABLE_POLICY_SETTINGS = "items.reusablePolicySettings", "Reusable settings"
     ITEMS_NOTIFICATION_MESSAGE_TEMPLATES = "items.notificationMessageTemplates", "Notification message templates"
