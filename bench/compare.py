@@ -172,13 +172,13 @@ def store_inventory(environment: Any, items: list[tuple[str, dict[str, Any]]]) -
     succeeded inventory sync run as their evidence."""
     from django.utils import timezone
 
+    from tenantpilot.core.fingerprint import normalize_payload, payload_fingerprint
     from tenantpilot.inventory.models import InventoryItem, PolicyVersion
     from tenantpilot.inventory.services import item_metadata
     from tenantpilot.operations.choices import OperationType, RunOutcome
     from tenantpilot.operations.models import OperationRun
     from tenantpilot.operations.services import OperationRunService
     from tenantpilot.providers.selectors import connection_for_operations
-    from tenantpilot.resources.fingerprint import normalize_payload, payload_fingerprint
     from tenantpilot.resources.selectors import inventory_provider_key
 
     now = timezone.now()

@@ -12,9 +12,9 @@ from typing import Any
 from django.utils import timezone
 
 from tenantpilot.baselines.models import BaselineAssignment, BaselineProfile, BaselineSnapshot
+from tenantpilot.core.fingerprint import payload_fingerprint
 from tenantpilot.inventory.models import InventoryItem, PolicyVersion
 from tenantpilot.operations.models import OperationRun, scope_key_for
-from tenantpilot.resources.fingerprint import payload_fingerprint
 
 _seq = itertools.count(1)
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tenantpilot.resources.fingerprint import (
+from tenantpilot.core.fingerprint import (
     VOLATILE_FIELDS,
     canonical_json,
     is_fingerprint,

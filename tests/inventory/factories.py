@@ -6,8 +6,8 @@ import uuid
 
 from django.utils import timezone
 
+from tenantpilot.core.fingerprint import normalize_payload, payload_fingerprint
 from tenantpilot.inventory.models import ComplianceSnapshot, InventoryItem, PolicyVersion
-from tenantpilot.resources.fingerprint import normalize_payload, payload_fingerprint
 
 
 def make_item(environment, *, policy_type="deviceConfigurations", name="Policy", payloads=None, gone=False):

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tenantpilot.core.fingerprint import payload_fingerprint
 from tenantpilot.resources.choices import SubjectClass, SupportLevel
 from tenantpilot.resources.descriptors import SCHEMA_VERSION, ProviderResourceDescriptor
-from tenantpilot.resources.fingerprint import payload_fingerprint
 from tenantpilot.resources.identity import ResourceIdentity
 from tenantpilot.resources.keys import CanonicalSubjectKey
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tenantpilot.resources.fingerprint import payload_fingerprint
+from tenantpilot.core.fingerprint import payload_fingerprint
 from tenantpilot.resources.identity import ResourceIdentity, validate_provider_key
 
 

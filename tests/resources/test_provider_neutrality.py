@@ -13,7 +13,7 @@ ADAPTERS = RESOURCES / "adapters"
 PROVIDER_AWARE = {ADAPTERS / "microsoft.py", ADAPTERS / "__init__.py"}
 # The Django rooms of the app (added by another step) may import Django; everything else is pure.
 DJANGO_ROOMS = {"models.py", "services.py", "selectors.py", "policies.py", "admin.py", "apps.py"}
-CORE = ("choices.py", "identity.py", "keys.py", "descriptors.py", "fingerprint.py", "__init__.py")
+CORE = ("choices.py", "identity.py", "keys.py", "descriptors.py", "__init__.py")
 
 
 def _python_files() -> list[Path]:

@@ -1,6 +1,7 @@
 """A stable content fingerprint of a provider payload.
 
-Inventory and compare reuse :func:`payload_fingerprint` to tell "same configuration" from
+Pure and provider-neutral, so it sits in ``core``: inventory, resources and compare all reuse
+:func:`payload_fingerprint` to tell "same configuration" from
 "changed configuration" without storing or diffing whole payloads.
 
 Normalization (what makes two payloads "the same"):
@@ -11,7 +12,7 @@ Normalization (what makes two payloads "the same"):
 
   ``id``
       The provider's object id (and positional child ids such as settings ``"0"``, ``"1"``):
-      identity, not content — identity lives in :class:`~.identity.ResourceIdentity`.
+      identity, not content — identity lives in :class:`tenantpilot.resources.identity.ResourceIdentity`.
   ``createdDateTime``, ``lastModifiedDateTime``
       Timestamps move on every save, even a no-op save.
   ``version``

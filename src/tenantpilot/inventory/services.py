@@ -20,10 +20,11 @@ from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
 from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, ValidationFailed
+from tenantpilot.core.fingerprint import normalize_payload, payload_fingerprint
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
-from tenantpilot.resources.fingerprint import normalize_payload, payload_fingerprint
+from tenantpilot.providers.selectors import connection_for_operations
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
@@ -548,8 +549,6 @@ def compliance_snapshot_record(
 
 
 def _require_enabled_default_connection(environment: ManagedEnvironment) -> Any:
-    from tenantpilot.providers.selectors import connection_for_operations
-
     connection = connection_for_operations(environment)
     if connection is None:
         raise Conflict("This environment has no provider connection. Add one first.")
@@ -702,8 +701,6 @@ def schedules_run_due(*, now: dt.datetime | None = None, limit: int = 500) -> li
 
 
 def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
-    from tenantpilot.providers.selectors import connection_for_operations
-
     with transaction.atomic():
         schedule = (
             Schedule.objects.select_for_update(skip_locked=True)

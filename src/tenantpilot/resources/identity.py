@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tenantpilot.resources.fingerprint import is_fingerprint
+from tenantpilot.core.fingerprint import is_fingerprint
 
 # Provider keys are our own short slugs ("fake", …). They are written into canonical keys
 # unescaped, so they may contain neither ":" nor "%" nor upper case (one spelling per provider).

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from tenantpilot.core.fingerprint import VOLATILE_FIELDS, payload_fingerprint
 from tenantpilot.resources.descriptors import ProviderResourceDescriptor
-from tenantpilot.resources.fingerprint import VOLATILE_FIELDS, payload_fingerprint
 from tenantpilot.resources.identity import ResourceIdentity, validate_provider_key
 from tenantpilot.resources.keys import CanonicalSubjectKey
 
