@@ -7,12 +7,16 @@ number of subjects, then calls the pure core (:func:`tenantpilot.baselines.compa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tenantpilot.core.errors import ValidationFailed
@@ -37,7 +41,7 @@ from tenantpilot.tenancy.models import ManagedEnvironment
 from . import compare as core
 from .choices import SnapshotStatus
 from .models import BaselineCompareItem, BaselineProfile, BaselineSnapshot, BaselineSnapshotItem
-from .normalize import ReferenceNames, content_hash, normalize_for_compare
+from .normalize import ReferenceNames, canonical_json, normalize_for_compare
 from .services import compare_result_record, inventory_evidence, snapshot_record
 
 logger = logging.getLogger("tenantpilot.baselines")
@@ -74,6 +78,44 @@ def _profile_for(run: OperationRun) -> BaselineProfile:
     if profile is None or run.environment is None:
         raise OperationFailed(RunReason.INTERNAL_ERROR, "The run names no baseline profile of its workspace.")
     return profile
+
+
+class LazyJSON(Mapping[str, Any]):
+    """A normalized JSON object kept as its text and parsed on first use.
+
+    Compare only reads a normalized payload to ``diff`` a subject whose content hash differs from
+    its target's, so at 20,000 subjects holding every payload as Python objects costs hundreds of
+    megabytes for nothing; the text is a fraction of that. Parsing is pure (no database access).
+    """
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: dict[str, Any] | None = None
+
+    def _parsed(self) -> dict[str, Any]:
+        if self._value is None:
+            value = json.loads(self._text)
+            self._value = value if isinstance(value, dict) else {"": value}
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+
+def _hashed(normalized: Mapping[str, Any], *, lazy: bool) -> tuple[Mapping[str, Any], str]:
+    """(the normalized value to keep, its content hash) — ``normalize.content_hash`` computed from
+    the same canonical text, which ``lazy`` keeps instead of the objects."""
+    text = canonical_json(normalized)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return (LazyJSON(text) if lazy else normalized), digest
 
 
 @dataclass(frozen=True)
@@ -127,6 +169,8 @@ def load_inventory(
     governed_types: Iterable[str],
     ignored: Mapping[str, frozenset[str]],
     on_progress: Callable[[int, int], None] | None = None,
+    *,
+    lazy: bool = False,
 ) -> LoadedInventory:
     """Read, describe and normalize ``environment``'s present items of ``governed_types`` (two queries).
 
@@ -135,6 +179,7 @@ def load_inventory(
     (never read completely) or that the adapter cannot identify is counted per type in
     ``unreadable`` and left out; the caller treats its type as incomplete. ``on_progress`` gets
     the running totals (items loaded, items unreadable) every ``LOAD_CHUNK`` rows and at the end.
+    ``lazy`` keeps each normalized payload as its canonical JSON text (see :class:`LazyJSON`).
     """
     governed = list(governed_types)
     refs = inventory_reference_names(environment_id=environment.pk)
@@ -173,8 +218,9 @@ def load_inventory(
         except (UnclassifiableResource, UnknownProvider, ValueError):
             unreadable[policy_type] += 1
             continue
-        normalized = normalize_for_compare(
-            policy_type, payload, refs, ignored_fields=ignored.get(policy_type, frozenset())
+        normalized, digest = _hashed(
+            normalize_for_compare(policy_type, payload, refs, ignored_fields=ignored.get(policy_type, frozenset())),
+            lazy=lazy,
         )
         items.append(
             LoadedItem(
@@ -185,7 +231,7 @@ def load_inventory(
                 label=display_name or descriptor.display_label or "",
                 descriptor=descriptor,
                 normalized=normalized,
-                content_hash=content_hash(normalized),
+                content_hash=digest,
             )
         )
     if on_progress is not None:
@@ -308,20 +354,46 @@ def _tenant_id(snapshot: BaselineSnapshot) -> str | None:
 
 
 def _subjects(snapshot: BaselineSnapshot) -> list[core.BaselineSubject]:
-    rows = BaselineSnapshotItem.objects.filter(snapshot=snapshot).order_by("policy_type", "display_label", "pk")
+    """The snapshot's subjects, their normalized payloads kept as text until a diff reads them."""
+    rows = (
+        BaselineSnapshotItem.objects.filter(snapshot=snapshot)
+        .order_by("policy_type", "display_label", "pk")
+        .annotate(normalized_text=Cast("normalized", output_field=TextField()))
+        .values_list(
+            "pk",
+            "policy_type",
+            "subject_class",
+            "canonical_subject_key",
+            "match_key",
+            "source_object_id",
+            "display_label",
+            "normalized_text",
+            "content_hash",
+        )
+    )
     return [
         core.BaselineSubject(
-            subject_id=row.pk,
-            policy_type=row.policy_type,
-            subject_class=row.subject_class,
-            canonical_key=row.canonical_subject_key,
-            match_key=row.match_key or None,
-            source_object_id=row.source_object_id,
-            display_label=row.display_label,
-            normalized=row.normalized,
-            content_hash=row.content_hash,
+            subject_id=pk,
+            policy_type=policy_type,
+            subject_class=subject_class,
+            canonical_key=canonical_key,
+            match_key=match_key or None,
+            source_object_id=source_object_id,
+            display_label=display_label,
+            normalized=LazyJSON(text),
+            content_hash=digest,
         )
-        for row in rows.iterator(chunk_size=2000)
+        for (
+            pk,
+            policy_type,
+            subject_class,
+            canonical_key,
+            match_key,
+            source_object_id,
+            display_label,
+            text,
+            digest,
+        ) in rows.iterator(chunk_size=LOAD_CHUNK)
     ]
 
 
@@ -436,7 +508,7 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
     evidence = inventory_evidence(environment)
     stale = evidence.is_stale(profile.max_evidence_age_hours, now)
     try:
-        loaded = load_inventory(environment, governed, _ignored(profile), on_progress=_load_progress(ctx))
+        loaded = load_inventory(environment, governed, _ignored(profile), on_progress=_load_progress(ctx), lazy=True)
     except UnknownProvider:
         raise OperationFailed(RunReason.INTERNAL_ERROR, "The environment's provider has no resource adapter.") from None
     incomplete = sorted(set(evidence.incomplete_types(governed)) | set(loaded.unreadable))
