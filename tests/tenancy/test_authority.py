@@ -6,15 +6,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from tenantpilot.authz.authority import (
+from tenantpilot.authz.capabilities import Capability
+from tenantpilot.authz.roles import Role
+from tenantpilot.core.errors import Forbidden, NotFound
+from tenantpilot.tenancy.authority import (
     LEGACY_ENVIRONMENT_ALIASES,
     authorize,
     parse_environment_id,
     resolve_workspace,
 )
-from tenantpilot.authz.capabilities import Capability
-from tenantpilot.authz.roles import Role
-from tenantpilot.core.errors import Forbidden, NotFound
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 pytestmark = pytest.mark.django_db

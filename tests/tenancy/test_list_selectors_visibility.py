@@ -16,7 +16,6 @@ import pytest
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.models import AuditLog
 from tenantpilot.audit.selectors import audit_list, audit_rows_for_viewer
-from tenantpilot.authz.authority import scope_for_workspace
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.errors import NotFound
 from tenantpilot.inventory import selectors as inventory_selectors
@@ -27,6 +26,7 @@ from tenantpilot.resources import selectors as resource_selectors
 from tenantpilot.resources import services as resource_services
 from tenantpilot.resources.selectors import inventory_item_descriptor
 from tenantpilot.tenancy import services as tenancy_services
+from tenantpilot.tenancy.authority import scope_for_workspace
 from tenantpilot.tenancy.models import ManagedEnvironment, restrict_to_visible_environments
 from tenantpilot.tenancy.selectors import environment_list, membership_list, workspace_list_for_user
 from tests.baselines import factories as baseline_factories

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.tenancy.models import ManagedEnvironment, restrict_to_visible_environments
 
 from .models import AuditLog
+
+
+class AuditViewer(Protocol):
+    """The member reading the log, named by shape so ``audit`` stays below ``tenancy``
+    (``tenancy.authority.Scope`` is one, and the environment rule stays there)."""
+
+    @property
+    def membership(self) -> Any: ...
+
+    def require(self, capability: Capability) -> None: ...
+
+    def environment(self, environment_id: object) -> Any: ...
+
+    def environments(self) -> QuerySet[Any]: ...
+
+    def visible_rows(
+        self, qs: QuerySet[Any], *, field: str = "environment", workspace_level: bool = True
+    ) -> QuerySet[Any]: ...
 
 
 def _start_of_day(day: dt.date, *, days_after: int = 0) -> dt.datetime | None:
@@ -32,7 +49,7 @@ def _start_of_day(day: dt.date, *, days_after: int = 0) -> dt.datetime | None:
 
 def audit_list(
     *,
-    scope: Scope,
+    scope: AuditViewer,
     environment_id: int | None = None,
     actor_id: int | None = None,
     action: str = "",
@@ -45,7 +62,7 @@ def audit_list(
     (no environment) are. ``environment_id`` must name a visible environment (else NotFound).
     """
     scope.require(Capability.AUDIT_VIEW)
-    qs = restrict_to_visible_environments(AuditLog.objects.all(), scope).select_related("environment")
+    qs = scope.visible_rows(AuditLog.objects.all()).select_related("environment")
     if environment_id is not None:
         qs = qs.filter(environment=scope.environment(environment_id))
     if actor_id is not None:
@@ -66,7 +83,7 @@ def audit_list(
 ENVIRONMENT_ID_LIST_KEYS = ("environment_ids",)
 
 
-def audit_rows_for_viewer(*, scope: Scope, rows: Iterable[AuditLog]) -> list[AuditLog]:
+def audit_rows_for_viewer(*, scope: AuditViewer, rows: Iterable[AuditLog]) -> list[AuditLog]:
     """``rows`` ready to show to ``scope``'s member: ids of environments hidden from them are dropped
     from the metadata lists that name environments (in memory only; the log itself never changes).
 
@@ -78,7 +95,7 @@ def audit_rows_for_viewer(*, scope: Scope, rows: Iterable[AuditLog]) -> list[Aud
         return rows
     if not any(isinstance(row.metadata, dict) and set(ENVIRONMENT_ID_LIST_KEYS) & set(row.metadata) for row in rows):
         return rows
-    visible = set(ManagedEnvironment.objects.visible_to(scope).values_list("pk", flat=True))
+    visible = set(scope.environments().values_list("pk", flat=True))
     for row in rows:
         if not isinstance(row.metadata, dict):
             continue

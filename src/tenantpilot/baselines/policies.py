@@ -8,8 +8,8 @@ after a decision without managing profiles.
 
 from __future__ import annotations
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.tenancy.authority import Scope
 
 VIEW_BASELINES = Capability.BASELINES_VIEW
 MANAGE_BASELINES = Capability.BASELINES_MANAGE

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from tenantpilot.authz.authority import Scope, parse_environment_id
 from tenantpilot.core.errors import NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType, RunStatus
 from tenantpilot.operations.models import OperationRun
+from tenantpilot.tenancy.authority import Scope, parse_environment_id
 from tenantpilot.tenancy.models import ManagedEnvironment, ManagedEnvironmentQuerySet
 
 from . import policies

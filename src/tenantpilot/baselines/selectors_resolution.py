@@ -14,11 +14,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound
 from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.resources.choices import BindingStatus, ResolutionMode
 from tenantpilot.resources.models import ProviderResourceBinding
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

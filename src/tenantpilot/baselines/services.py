@@ -21,13 +21,13 @@ from django.utils import timezone
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.models import AuditLog
 from tenantpilot.audit.services import audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
 from tenantpilot.resources.choices import BindingStatus, ResolutionMode
 from tenantpilot.resources.models import NOTE_MAX_LENGTH, ProviderResourceBinding
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment, Workspace
 
 from . import policies

@@ -29,7 +29,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import NotFound, ValidationFailed
 from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.resources import services as binding_services
@@ -37,6 +36,7 @@ from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.descriptors import ProviderResourceDescriptor
 from tenantpilot.resources.models import ProviderResourceBinding
 from tenantpilot.resources.selectors import inventory_item_descriptor
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
-from tenantpilot.authz.authority import resolve_workspace
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.tenancy.authority import resolve_workspace
 
 View = Callable[..., HttpResponse]
 

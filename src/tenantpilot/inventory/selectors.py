@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.baselines.normalize import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

@@ -18,13 +18,13 @@ from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.core.fingerprint import normalize_payload, payload_fingerprint
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
 from tenantpilot.providers.selectors import connection_for_operations
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

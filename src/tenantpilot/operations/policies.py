@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.tenancy.authority import Scope
 
 from .choices import RunStatus
 

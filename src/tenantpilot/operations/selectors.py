@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import restrict_to_visible_environments
 
 from . import policies

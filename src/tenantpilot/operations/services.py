@@ -28,8 +28,8 @@ from django_tasks_db.models import DBTaskResult
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.redaction import redact
 from tenantpilot.audit.services import actor_label_for, audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
+from tenantpilot.tenancy.authority import authorize
 
 from . import policies
 from .choices import ACTIVE_STATUSES, OperationType, RunStatus

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.tenancy.authority import Scope
 
 VIEW_CONNECTIONS = Capability.PROVIDER_VIEW
 MANAGE_CONNECTIONS = Capability.PROVIDER_MANAGE

@@ -10,10 +10,10 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound
 from tenantpilot.operations.reasons import RunReason
 from tenantpilot.operations.registry import OperationFailed
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

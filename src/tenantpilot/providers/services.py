@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.services import StartResult, operation_start
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment, Workspace, validate_tenant_guid
 
 from . import policies

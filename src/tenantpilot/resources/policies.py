@@ -7,8 +7,8 @@ this far: the authority helpers answer ``NotFound`` first.
 
 from __future__ import annotations
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.tenancy.authority import Scope
 
 VIEW_BINDINGS = Capability.BASELINES_VIEW
 MANAGE_BINDINGS = Capability.BASELINES_MANAGE

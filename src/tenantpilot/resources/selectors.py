@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.core.errors import NotFound, ValidationFailed
 from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.providers.models import ProviderConnection
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

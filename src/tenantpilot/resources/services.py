@@ -40,12 +40,12 @@ from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import actor_label_for, audit_record
-from tenantpilot.authz.authority import authorize
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.inventory.models import InventoryItem, PolicyVersion
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.providers.models import ProviderConnection
 from tenantpilot.providers.services import ConnectionUse
+from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies

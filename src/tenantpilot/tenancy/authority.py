@@ -15,18 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
+from tenantpilot.authz.capabilities import Capability
+from tenantpilot.authz.roles import capabilities_for
 from tenantpilot.core.errors import Forbidden, NotFound
-from tenantpilot.tenancy.models import (
+
+from .models import (
     ManagedEnvironment,
     ManagedEnvironmentQuerySet,
     Workspace,
     WorkspaceMembership,
+    restrict_to_visible_environments,
 )
-
-from .capabilities import Capability
-from .roles import capabilities_for
 
 # The only request parameter that names an environment. Listed here so tests can prove the
 # legacy aliases next to it stay inert.
@@ -66,6 +67,13 @@ class Scope:
         Only a shorthand for ``ManagedEnvironment.objects.visible_to(self)``, the one scoping rule.
         """
         return ManagedEnvironment.objects.visible_to(self)
+
+    def visible_rows(
+        self, qs: QuerySet[Any], *, field: str = "environment", workspace_level: bool = True
+    ) -> QuerySet[Any]:
+        """``qs`` narrowed to this workspace's rows the member may see: a shorthand for
+        ``restrict_to_visible_environments`` for apps below ``tenancy`` that take a scope by shape."""
+        return restrict_to_visible_environments(qs, self, field=field, workspace_level=workspace_level)
 
     def can_access_environment(self, environment: ManagedEnvironment) -> bool:
         """True when ``environment`` is one this member may see."""

@@ -48,7 +48,7 @@ class Workspace(models.Model):
 class EnvironmentScope(Protocol):
     """What environment scoping needs to know of an actor: the workspace and their membership in it.
 
-    ``authz.authority.Scope`` is one; it is named by shape so this module stays below ``authz``.
+    ``tenancy.authority.Scope`` is one; it is named by shape so the models stay below ``authority``.
     """
 
     @property

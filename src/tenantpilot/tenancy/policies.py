@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.authz.roles import Role, can_grant
+from tenantpilot.tenancy.authority import Scope
 
 from .models import WorkspaceMembership
 

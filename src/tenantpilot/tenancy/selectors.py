@@ -7,9 +7,9 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.core.errors import NotFound
+from tenantpilot.tenancy.authority import Scope
 
 from .models import ManagedEnvironment, Workspace, WorkspaceMembership
 

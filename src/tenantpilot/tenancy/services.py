@@ -13,9 +13,9 @@ from django.utils.text import slugify
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
-from tenantpilot.authz.authority import Scope, authorize, scope_for_workspace
 from tenantpilot.authz.roles import Role, can_grant
 from tenantpilot.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tenantpilot.tenancy.authority import Scope, authorize, scope_for_workspace
 
 from . import policies
 from .models import EnvironmentAccess, ManagedEnvironment, Workspace, WorkspaceMembership

@@ -7,11 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tenantpilot.audit.selectors import audit_list, audit_rows_for_viewer
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import AuditFilterForm, form_status
 from tenantpilot.console.pagination import paginate, query_without_page
+from tenantpilot.tenancy.authority import Scope
 
 
 @workspace_view(Capability.AUDIT_VIEW)

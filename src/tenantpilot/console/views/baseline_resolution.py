@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.baselines import policies
 from tenantpilot.baselines import selectors_resolution as rsel
@@ -47,6 +46,7 @@ from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.operations.services import ScopeBusy
 from tenantpilot.resources.choices import ResolutionMode
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 PICKER_PAGE_SIZE = 10

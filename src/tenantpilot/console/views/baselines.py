@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.baselines import exports, policies, selectors, services
 from tenantpilot.baselines.choices import CompareOutcome, CompareReason
@@ -42,6 +41,7 @@ from tenantpilot.console.views.connections import run_url
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.operations.services import ScopeBusy
 from tenantpilot.resources.choices import ResolutionMode
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 _TYPE_LABELS = dict(POLICY_TYPE_CHOICES)

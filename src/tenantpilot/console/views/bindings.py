@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import form_status
@@ -31,6 +30,7 @@ from tenantpilot.providers.selectors import connection_list
 from tenantpilot.resources import policies, selectors, services
 from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.models import ProviderResourceBinding
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 PICKER_PAGE_SIZE = 10

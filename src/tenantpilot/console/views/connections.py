@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import ConnectionEditForm, ConnectionForm, CredentialReplaceForm, form_status
@@ -24,6 +23,7 @@ from tenantpilot.providers.health import REQUIRED_PERMISSIONS
 from tenantpilot.providers.selectors import connection_get, connection_list
 from tenantpilot.resources.choices import BindingStatus
 from tenantpilot.resources.services import ACTIVE_BINDINGS_USE
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 

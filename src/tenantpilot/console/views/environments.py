@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.baselines import selectors as baseline_selectors
 from tenantpilot.console.decorators import workspace_view
@@ -16,6 +15,7 @@ from tenantpilot.core.errors import Forbidden, ValidationFailed
 from tenantpilot.operations.selectors import operation_run_list
 from tenantpilot.providers.selectors import connection_list
 from tenantpilot.tenancy import policies, services
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 RECENT_RUNS = 5

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.pagination import paginate, query_without_page
@@ -23,6 +22,7 @@ from tenantpilot.inventory import policies, selectors, services
 from tenantpilot.inventory.choices import PolicyType, ScheduleFrequency, ScheduleResult
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.services import ScopeBusy, StartResult
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 

@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.authz.roles import grantable_roles
 from tenantpilot.console.decorators import workspace_view
@@ -15,6 +14,7 @@ from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRol
 from tenantpilot.console.pagination import paginate
 from tenantpilot.core.errors import Conflict, Forbidden, ValidationFailed
 from tenantpilot.tenancy import policies, services
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.selectors import (
     grantable_environment_choices,
     membership_get,

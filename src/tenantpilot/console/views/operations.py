@@ -10,13 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import form_status
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.operations import policies, selectors, services
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
+from tenantpilot.tenancy.authority import Scope
 
 
 class RunFilterForm(forms.Form):

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from tenantpilot.authz.authority import Scope
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.providers.selectors import with_default_connection_health
 from tenantpilot.tenancy import policies
+from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.selectors import environment_list, workspace_list_for_user
 
 
