@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser system-packages system-packages-ask install clean
+.PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser test-intunecd system-packages system-packages-ask install clean
 
 demo: $(VENV)/.installed
 	$(BIN)/tenantpilot demo
 
 # `make test` installs missing system packages only in CI or after asking on a terminal
 # (scripts/ensure-system-packages --ask); `make system-packages` installs them without asking.
-test: $(VENV)/.installed system-packages-ask lint typecheck test-sqlite test-postgres test-browser
+test: $(VENV)/.installed system-packages-ask lint typecheck test-sqlite test-postgres test-browser test-intunecd
 
 install: $(VENV)/.installed
 
@@ -42,15 +42,19 @@ typecheck:
 
 # Default lane: embedded SQLite, everything but the PostgreSQL-only and browser tests.
 test-sqlite:
-	$(PYTEST) -m "not postgres and not browser" -q
+	$(PYTEST) -m "not postgres and not browser and not external_client" -q
 
 # PostgreSQL lane: the whole suite (browser tests aside) on a throw-away cluster.
 test-postgres:
-	TENANTPILOT_TEST_LANE=postgres scripts/with-postgres $(PYTEST) -m "not browser" -q
+	TENANTPILOT_TEST_LANE=postgres scripts/with-postgres $(PYTEST) -m "not browser and not external_client" -q
 
 # Browser lane: Playwright driving Debian's Chromium against a live server.
 test-browser:
 	$(PYTEST) -m browser -q
+
+# A second Microsoft-facing client: IntuneCD (installed from PyPI into var/) backs up graphsim.
+test-intunecd:
+	$(PYTEST) -m external_client -q
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

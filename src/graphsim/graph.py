@@ -55,6 +55,9 @@ EXPANDED_SETTINGS_PAGE_MAX = 2
 # Navigation properties Graph accepts in $expand but answers empty (microsoftgraph/
 # microsoft-graph-docs#19655: groupPolicyConfigurations?$expand=definitionValues -> []).
 EXPANDS_ANSWERED_EMPTY = frozenset({"definitionValues"})
+# Types on which ``settings`` is a structural property (a complex-type collection returned by
+# default), not a navigation property: never stripped (beta iosMobileAppConfiguration.settings).
+SETTINGS_IS_PROPERTY = frozenset({"#microsoft.graph.iosMobileAppConfiguration"})
 # Declared properties fixtures may leave out (nullable); a $select naming one is valid even when no
 # item carries it. Everything else must appear on some item of the collection (graph-fidelity.md 2.2).
 DECLARED_PROPERTIES: dict[str, frozenset[str]] = {
@@ -431,8 +434,10 @@ class GraphService:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         v1 = version == V1
+        settings_property = item.get("@odata.type") in SETTINGS_IS_PROPERTY
         for key, value in item.items():
-            if (
+            structural = key == "settings" and settings_property
+            if not structural and (
                 key in navs
                 or key in ALWAYS_STRIPPED
                 or key.endswith("@odata.context")
@@ -443,7 +448,7 @@ class GraphService:
                 key in BETA_ONLY_PROPERTIES or (nav_name == "assignments" and key in BETA_ONLY_ASSIGNMENT_PROPERTIES)
             ):
                 continue
-            if select is not None and key not in select and key not in ("id", "@odata.type"):
+            if select is not None and key.lower() not in select and key not in ("id", "@odata.type"):
                 continue
             if v1 and key == "target" and isinstance(value, dict):
                 value = {k: v for k, v in value.items() if k not in BETA_ONLY_TARGET_PROPERTIES}
@@ -519,15 +524,17 @@ class GraphService:
         known: set[str] = set(navs) | {"id"} | DECLARED_PROPERTIES.get(entity, frozenset())
         for item in items:
             known.update(item)
+        lowered = {k.lower() for k in known}
         for name in select:
-            if name not in known and "/" not in name and name != "*":
+            if name.lower() not in lowered and "/" not in name and name != "*":
                 raise GraphError(400, "BadRequest", f"Could not find a property named '{name}' on type '{entity}'.")
 
     def _select_for(self, options: dict[str, str]) -> list[str] | None:
+        """The ``$select`` names, lower-cased: Graph matches property names case-insensitively."""
         if "select" not in options:
             return None
         try:
-            return parse_select(options["select"])
+            return [name.lower() for name in parse_select(options["select"])]
         except ODataError as exc:
             raise GraphError(400, "BadRequest", str(exc)) from exc
 
@@ -634,7 +641,7 @@ class GraphService:
             directory=spec.service == "directory",
             skip_supported=spec.skip_supported,
         )
-        context_key = f"{spec.key}({','.join(select)})" if select else spec.key
+        context_key = f"{spec.key}({','.join(parse_select(options['select']))})" if select else spec.key
         body: dict[str, Any] = {"@odata.context": self._context(call, context_key)}
         if spec.tips and select is None:
             body["@microsoft.graph.tips"] = TIPS
@@ -740,7 +747,7 @@ class GraphService:
         select = self._select_for(options)
         summary = call.tenant.compliance_summary()
         if select is not None:
-            summary = {k: v for k, v in summary.items() if k == "id" or k in select}
+            summary = {k: v for k, v in summary.items() if k == "id" or k.lower() in select}
         key = "deviceManagement/deviceCompliancePolicyDeviceStateSummary/$entity"
         return Result(200, {"@odata.context": self._context(call, key), **summary})
 

@@ -55,6 +55,8 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 def _lookup(item: dict[str, Any], path: str) -> Any:
     value: Any = item
     for part in path.split("/"):
+        if part.startswith("microsoft.graph."):
+            continue  # a type cast (microsoft.graph.managedApp/appAvailability): the property decides
         if not isinstance(value, dict):
             return None
         value = value.get(part)
@@ -143,6 +145,20 @@ class _Parser:
         if tok is None:
             raise self.error()
         if tok[0] == "lparen":
+            # "(microsoft.graph.managedApp/appAvailability) eq null": a parenthesized operand
+            ahead = self.tokens[self.pos + 1 : self.pos + 4]
+            if (
+                len(ahead) == 3
+                and ahead[0][0] == "word"
+                and ahead[1][0] == "rparen"
+                and ahead[2][0] == "word"
+                and ahead[2][1].lower() in _COMPARISONS
+            ):
+                path = ahead[0][1]
+                self.pos += 3
+                op = self.take("word")[1].lower()
+                right = self.parse_operand()
+                return lambda item: _compare(op, _lookup(item, path), right(item))
             self.pos += 1
             inner = self.parse_or()
             self.take("rparen")

@@ -188,6 +188,7 @@ SPECS: tuple[CollectionSpec, ...] = (
         RBAC,
         "rbac",
         "#microsoft.graph.roleScopeTag",
+        navs=frozenset({"assignments"}),  # roleScopeTagAutoAssignment (IntuneCD reads it in $batch)
     ),
     CollectionSpec(
         "deviceManagement/assignmentFilters",
@@ -315,7 +316,14 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         BOTH,
         navs=frozenset({"localizedNotificationMessages"}),
     ),
-    _intune("deviceManagement/roleDefinitions", RBAC_ONLY, "rbac", "roleDefinition", BOTH),
+    _intune(
+        "deviceManagement/roleDefinitions",
+        RBAC_ONLY,
+        "rbac",
+        "roleDefinition",
+        BOTH,
+        navs=frozenset({"roleAssignments"}),  # IntuneCD reads roleDefinitions/{id}/roleAssignments
+    ),
     _intune("deviceManagement/deviceCategories", DEVICES, "devices", "deviceCategory", BOTH),
     _intune(
         "deviceAppManagement/mobileApps",

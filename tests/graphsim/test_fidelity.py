@@ -101,3 +101,18 @@ def test_admx_definition_values_expand_is_answered_empty(golden: httpx.Client) -
         "?$expand=definition,presentationValues"
     ).json()
     assert direct["value"] and all("definition" in v and "presentationValues" in v for v in direct["value"])
+
+
+def test_select_matches_property_names_case_insensitively(golden: httpx.Client) -> None:
+    response = golden.get("/beta/deviceManagement/deviceConfigurations?$select=id,displayname")
+    assert response.status_code == 200, response.text
+    assert all(
+        set(item) <= {"id", "displayName", "@odata.type"} and "displayName" in item for item in response.json()["value"]
+    )
+
+
+def test_filter_accepts_a_parenthesized_type_cast_operand(golden: httpx.Client) -> None:
+    query = "(microsoft.graph.managedApp/appAvailability) eq null or isAssigned eq true"
+    response = golden.get("/beta/deviceAppManagement/mobileApps", params={"$filter": query})
+    assert response.status_code == 200, response.text
+    assert response.json()["value"], "apps without appAvailability match 'eq null'"
