@@ -104,7 +104,12 @@ DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
 
 
 class TokenBuckets:
-    """Per-app-per-tenant buckets, plus a per-tenant bucket at twice the rate (all apps)."""
+    """Per-app-per-tenant buckets, plus a per-tenant bucket at twice the rate (all apps).
+
+    Buckets refill continuously from ``clock`` (seconds; ``time.monotonic`` unless a test
+    injects its own), so a test that controls the clock gets exact answers however long its
+    requests take.
+    """
 
     def __init__(
         self, limits: Mapping[str, tuple[int, float]] | None = None, clock: Callable[[], float] = time.monotonic
@@ -115,6 +120,18 @@ class TokenBuckets:
         self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[tuple[str, ...], tuple[float, float]] = {}
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The time source the buckets refill from."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        # Stamps taken from another clock are meaningless against this one: refill everything.
+        with self._lock:
+            self._clock = clock
+            self._state.clear()
 
     def reset(self) -> None:
         """Refill every bucket."""

@@ -11,7 +11,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,6 +157,7 @@ class GraphSimulator:
         throttling: bool = False,
         latency_ms: int = 0,
         throttle_limits: Mapping[str, tuple[int, float]] | None = None,
+        throttle_clock: Callable[[], float] = time.monotonic,
         token_lifetime_seconds: int = ACCESS_TOKEN_LIFETIME,
         ca_dir: str | os.PathLike[str] | None = None,
         port_login: int = 0,
@@ -169,7 +170,7 @@ class GraphSimulator:
         self._port_graph = port_graph
         self._tenants: dict[str, TenantState] = {}
         self._faults = FaultBook()
-        self._buckets = TokenBuckets(throttle_limits)
+        self._buckets = TokenBuckets(throttle_limits, clock=throttle_clock)
         self._log_lock = threading.Lock()
         self._requests: list[LoggedRequest] = []
         # Bumped by clear_requests(); a request is logged only if it arrived in the current
@@ -351,6 +352,20 @@ class GraphSimulator:
     def reset_throttling(self) -> None:
         """Refill every token bucket."""
         self._buckets.reset()
+
+    @property
+    def throttle_clock(self) -> Callable[[], float]:
+        """The clock (seconds) the token buckets refill from: ``time.monotonic`` by default.
+
+        A test sets its own (e.g. a list-backed fake it advances) so that which request is
+        throttled and the ``Retry-After`` it gets do not depend on how long requests take.
+        Setting it refills every bucket.
+        """
+        return self._buckets.clock
+
+    @throttle_clock.setter
+    def throttle_clock(self, clock: Callable[[], float]) -> None:
+        self._buckets.clock = clock
 
     @property
     def requests(self) -> list[LoggedRequest]:

@@ -25,6 +25,19 @@ ClientFor = Callable[..., httpx.Client]
 CONFIGS = "deviceManagement/deviceConfigurations"
 
 
+class FakeClock:
+    """A throttle clock that moves only when the test says so (``GraphSimulator.throttle_clock``)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def _batch(client: httpx.Client, urls: list[str], version: str = "beta") -> httpx.Response:
     requests = [{"id": str(i + 1), "method": "GET", "url": url} for i, url in enumerate(urls)]
     return client.post(f"/{version}/$batch", json={"requests": requests})
@@ -70,13 +83,22 @@ def test_fault_can_skip_batch(graphsim: GraphSimulator, golden: httpx.Client) ->
     assert golden.get(f"/v1.0/{CONFIGS}").status_code == 503
 
 
-def test_batch_inner_throttling_at_documented_rate(graphsim: GraphSimulator, golden: httpx.Client) -> None:
+def test_batch_inner_throttling_at_documented_rate(
+    graphsim: GraphSimulator, golden: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(graphsim, "throttle_clock", clock)  # restored (and buckets refilled) after
     graphsim.throttling = True
     statuses: list[int] = []
     for _ in range(51):  # 1020 inner requests against the 1000 / 20 s device configuration bucket
         statuses += [r["status"] for r in _batch(golden, [CONFIGS] * 20).json()["responses"]]
-    assert statuses.count(200) >= 1000
-    assert statuses[-1] == 429
+    assert statuses == [200] * 1000 + [429] * 20  # exact: no time passes, so nothing refills
+    throttled = _batch(golden, [CONFIGS]).json()["responses"][0]
+    assert throttled["status"] == 429 and throttled["headers"]["Retry-After"] == "1"  # one token: 1/50 s
+    clock.advance(0.5)  # the documented rate refills 1000 / 20 s * 0.5 s = 25 tokens
+    refilled = [r["status"] for r in _batch(golden, [CONFIGS] * 20).json()["responses"]]
+    refilled += [r["status"] for r in _batch(golden, [CONFIGS] * 20).json()["responses"]]
+    assert refilled.count(200) == 25 and refilled.count(429) == 15
     devices = _batch(golden, ["deviceManagement/managedDevices"] * 5).json()["responses"]
     assert [r["status"] for r in devices] == [200] * 5  # a different bucket
 
@@ -146,22 +168,30 @@ def test_login_host_fault(graphsim: GraphSimulator) -> None:
 def test_token_bucket_answers_429_with_retry_after() -> None:
     from graphsim.fixtures_catalog import GOLDEN_TENANT_ID as TID
 
+    clock = FakeClock()
     with GraphSimulator.with_shipped_fixtures(
-        throttling=True, throttle_limits={"deviceConfiguration": (3, 20.0)}
+        throttling=True, throttle_limits={"deviceConfiguration": (3, 20.0)}, throttle_clock=clock
     ) as sim:
         token = sim.mint_access_token(TID, GOLDEN_CLIENT_ID)
         with httpx.Client(
-            base_url=sim.graph_base, verify=ssl.create_default_context(cafile=sim.ca_path), headers={"Authorization": f"Bearer {token}"}
+            base_url=sim.graph_base,
+            verify=ssl.create_default_context(cafile=sim.ca_path),
+            headers={"Authorization": f"Bearer {token}"},
         ) as c:
             statuses = [c.get(f"/v1.0/{CONFIGS}").status_code for _ in range(4)]
             assert statuses == [200, 200, 200, 429]
             throttled = c.get(f"/v1.0/{CONFIGS}")
-            assert int(throttled.headers["retry-after"]) >= 1
+            assert throttled.headers["retry-after"] == "7"  # one token at 3 / 20 s: 6.67 s, rounded up
             assert throttled.headers["x-ms-throttle-scope"].startswith("Tenant_Application/")
             assert c.get("/v1.0/deviceManagement/managedDevices").status_code == 200
+            clock.advance(7.0)  # 7 s * 0.15 / s = 1.05 tokens: exactly one more request
+            assert [c.get(f"/v1.0/{CONFIGS}").status_code for _ in range(2)] == [200, 429]
 
 
-def test_per_tenant_throttling_switch(graphsim: GraphSimulator, golden: httpx.Client) -> None:
+def test_per_tenant_throttling_switch(
+    graphsim: GraphSimulator, golden: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphsim, "throttle_clock", FakeClock())  # 2 / 10 s must not refill mid-test
     graphsim.tenant(GOLDEN_TENANT_ID).throttling = True
     graphsim._buckets.limits["directory"] = (2, 10.0)
     try:
@@ -196,8 +226,17 @@ def test_many_concurrent_requests(graphsim: GraphSimulator, golden: httpx.Client
     token = golden.headers["Authorization"]
 
     def worker(_: int) -> int:
-        with httpx.Client(base_url=graphsim.graph_base, verify=ssl.create_default_context(cafile=graphsim.ca_path), headers={"Authorization": token}) as c:
+        with httpx.Client(
+            base_url=graphsim.graph_base,
+            verify=ssl.create_default_context(cafile=graphsim.ca_path),
+            headers={"Authorization": token},
+        ) as c:
             return sum(c.get("/v1.0/organization").status_code == 200 for _ in range(25))
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         assert sum(pool.map(worker, range(8))) == 200
+
+
+def test_throttle_clock_defaults_to_the_monotonic_clock() -> None:
+    """Production and the demo keep real time: only a test swaps the clock in."""
+    assert GraphSimulator().throttle_clock is time.monotonic
