@@ -10,11 +10,12 @@ from django.db import transaction
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
 from tenantpilot.core.errors import ValidationFailed
+from tenantpilot.graph.contracts import GraphContract
 from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
-from .coverage import ALL_TYPES, ordered_types
+from .coverage import ALL_TYPES, ordered_types, permission_probes_for
 from .models import InventoryTypeSelection
 
 
@@ -25,6 +26,11 @@ def selected_types(environment: ManagedEnvironment) -> tuple[str, ...]:
         return ALL_TYPES
     chosen = ordered_types(t for t in row.policy_types if isinstance(t, str))
     return chosen or ALL_TYPES
+
+
+def chosen_type_probes(environment: ManagedEnvironment) -> dict[str, GraphContract]:
+    """The permission probes of the types ``environment`` syncs (the health check's probe source)."""
+    return permission_probes_for(selected_types(environment))
 
 
 def inventory_types_update(

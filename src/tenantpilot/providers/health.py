@@ -6,13 +6,12 @@ Runs in a worker (as the ``provider.health_check`` operation), never in a reques
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tenantpilot.graph.contracts import CONTRACTS, GraphContract
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
-from tenantpilot.inventory.coverage import permission_probes_for
-from tenantpilot.inventory.services_types import selected_types
 from tenantpilot.operations.reasons import RunReason
 from tenantpilot.tenancy.models import ManagedEnvironment
 
@@ -41,6 +40,17 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = tuple(sorted(PERMISSION_PROBES))
 #: Reads every environment needs whatever it inventories: tenant identity and compliance snapshots.
 BASE_PROBE_CONTRACTS: tuple[str, ...] = (ORGANIZATION_CONTRACT, "managedDevices.list")
 
+#: What else a check of an environment probes, named by the apps above providers that read
+#: Microsoft for it (inventory registers its chosen types' probes in its ``ready()``).
+ProbeSource = Callable[[ManagedEnvironment], Mapping[str, GraphContract]]
+_PROBE_SOURCES: list[ProbeSource] = []
+
+
+def register_probe_source(source: ProbeSource) -> None:
+    """Register ``source`` (idempotent): every check also probes the permissions it names."""
+    if source not in _PROBE_SOURCES:
+        _PROBE_SOURCES.append(source)
+
 
 def probes_for_environment(environment: ManagedEnvironment) -> dict[str, GraphContract]:
     """The permissions a check of ``environment`` probes: the base reads plus its chosen types'.
@@ -49,8 +59,9 @@ def probes_for_environment(environment: ManagedEnvironment) -> dict[str, GraphCo
     only the other types need.
     """
     probes = {CONTRACTS[name].required_permission: CONTRACTS[name] for name in BASE_PROBE_CONTRACTS}
-    for permission, contract in permission_probes_for(selected_types(environment)).items():
-        probes.setdefault(permission, contract)
+    for source in _PROBE_SOURCES:
+        for permission, contract in source(environment).items():
+            probes.setdefault(permission, contract)
     return dict(sorted(probes.items()))
 
 
