@@ -25,7 +25,8 @@ def prepare_environment(prefix: str) -> Path:
     os.environ["TENANTPILOT_VAR_DIR"] = str(tmp / "var")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ.setdefault("TENANTPILOT_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "tenantpilot.settings.test")
+    # The product's default settings (what `tenantpilot worker` runs with), not the test settings.
+    os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "tenantpilot.settings.base")
     return tmp
 
 
@@ -77,7 +78,12 @@ def start_simulator(tmp: Path, *, latency_ms: int, throttling: bool) -> tuple[su
 
 
 def point_settings_at(state: dict[str, Any]) -> None:
+    """Aim this process and every process it starts (the worker) at the simulator."""
     from django.conf import settings
+
+    os.environ["TENANTPILOT_GRAPH_AUTHORITY_BASE"] = state["authority_base"]
+    os.environ["TENANTPILOT_GRAPH_BASE"] = state["graph_base"]
+    os.environ["TENANTPILOT_GRAPH_CA_BUNDLE"] = state["ca_path"]
 
     settings.TENANTPILOT_GRAPH_AUTHORITY_BASE = state["authority_base"]
     settings.TENANTPILOT_GRAPH_BASE = state["graph_base"]
@@ -119,3 +125,83 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_worker_until_idle(timeout_s: float = 3600) -> dict[str, Any]:
+    """Run a real ``tenantpilot worker --batch`` process (default settings, its own interpreter)
+    until the queue is empty; returns its wall time, exit code and peak RSS (VmHWM, polled)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    argv = [sys.executable, "-m", "tenantpilot.cli", "worker", "--batch", "--no-startup-delay"]
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+        if time.monotonic() - started > timeout_s:
+            proc.kill()
+            raise RuntimeError("the worker did not finish in time")
+        time.sleep(0.2)
+    wall = time.monotonic() - started
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    return {
+        "wall_s": round(wall, 2),
+        "exit_code": proc.returncode,
+        "peak_rss_mb": round(peak, 1),
+        "stderr_tail": stderr[-800:],
+    }
+
+
+INTUNECD_VERSION = "2.6.0"
+
+
+def intunecd_python() -> Path:
+    """IntuneCD from PyPI in a throw-away venv under var/, keyed by version (tests/external shares it)."""
+    venv = ROOT / "var" / f"intunecd-{INTUNECD_VERSION}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"IntuneCD=={INTUNECD_VERSION}"], check=True)
+        (venv / ".installed").touch()
+    return python
+
+
+def run_intunecd_backup(
+    state: dict[str, Any], *, tenant_id: str, client_id: str, secret: str, out: Path
+) -> dict[str, Any]:
+    """IntuneCD's backup of ``tenant_id`` against the simulator (tests/external/intunecd_shim.py)."""
+    python = intunecd_python()
+    env = {
+        **os.environ,
+        "GRAPHSIM_LOGIN": state["authority_base"],
+        "GRAPHSIM_GRAPH": state["graph_base"],
+        "REQUESTS_CA_BUNDLE": state["ca_path"],
+        "SSL_CERT_FILE": state["ca_path"],
+        "TENANT_NAME": tenant_id,
+        "CLIENT_ID": client_id,
+        "CLIENT_SECRET": secret,
+    }
+    shim = ROOT / "tests" / "external" / "intunecd_shim.py"
+    argv = [str(python), str(shim), "-m", "1", "-o", "json", "-p", str(out)]
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+        time.sleep(0.2)
+    files = sum(1 for _ in out.rglob("*.json")) if out.exists() else 0
+    return {
+        "wall_s": round(time.monotonic() - started, 2),
+        "exit_code": proc.returncode,
+        "peak_rss_mb": round(peak, 1),
+        "files": files,
+    }
