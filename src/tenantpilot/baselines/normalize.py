@@ -65,32 +65,15 @@ non-JSON value raises ``TypeError`` — a per-item problem for the caller, never
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from tenantpilot.inventory.content import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from tenantpilot.resources.adapters.microsoft import ALL_DEVICES_ID, ALL_LICENSED_USERS_ID, DEFAULT_SCOPE_TAG_ID
-
-
-@dataclass(frozen=True)
-class ReferenceNames:
-    """One environment's tenant-specific ids → portable names (from its synced inventory).
-
-    ``notification_templates`` (compliance notification message templates) is optional: an id it
-    does not know shows as ``unresolved:<id>``, which is a visible difference, never a hidden one.
-    """
-
-    groups: Mapping[str, str] = field(default_factory=dict)
-    filters: Mapping[str, str] = field(default_factory=dict)
-    scope_tags: Mapping[str, str] = field(default_factory=dict)
-    notification_templates: Mapping[str, str] = field(default_factory=dict)
-    apps: Mapping[str, str] = field(default_factory=dict)
-
 
 #: Dropped at every level (identity and revision noise; see the module docstring).
 VOLATILE_FIELDS: frozenset[str] = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "version"})
@@ -98,12 +81,6 @@ VOLATILE_FIELDS: frozenset[str] = frozenset({"id", "createdDateTime", "lastModif
 TOP_LEVEL_VOLATILE_FIELDS: frozenset[str] = frozenset({"deploymentSummary", "deployedAppCount"})
 #: The top-level field holding a type's display name (default ``displayName``).
 NAME_FIELDS: Mapping[str, str] = {"configurationPolicies": "name", "compliancePolicies": "name"}
-
-#: Script bodies (base64, customer secrets in practice): compared and shown only as
-#: :func:`script_content_summary` (sha256 and size), never as text.
-SCRIPT_CONTENT_FIELDS: frozenset[str] = frozenset(
-    {"scriptContent", "detectionScriptContent", "remediationScriptContent"}
-)
 
 #: Lists of Entra group ids outside assignments (conditional access ``conditions.users``).
 GROUP_LIST_FIELDS: frozenset[str] = frozenset({"includeGroups", "excludeGroups"})
@@ -400,20 +377,6 @@ class _Normalizer:
             )
         if filter_type is not None:
             out[_FILTER_TYPE] = self.value(filter_type, _FILTER_TYPE)
-
-
-def script_content_summary(value: str) -> str:
-    """``script content: <sha256>, N bytes`` of a script body, never the body itself.
-
-    Graph sends script bodies base64-encoded; the hash and size are of the decoded script, so
-    two tenants with the same script compare equal and any change to it is a visible
-    difference. A value that is not valid base64 is hashed as its UTF-8 text.
-    """
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raw = value.encode("utf-8")
-    return f"script content: {hashlib.sha256(raw).hexdigest()}, {len(raw)} bytes"
 
 
 def _type_name(policy_type: str) -> str:

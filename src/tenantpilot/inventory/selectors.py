@@ -9,13 +9,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tenantpilot.baselines.normalize import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from tenantpilot.core.errors import NotFound
 from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
 from .choices import PolicyType
+from .content import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
 
 
