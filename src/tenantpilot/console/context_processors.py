@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.operations.selectors import notification_unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -34,7 +35,5 @@ class _UnreadCount:
 
     def __call__(self) -> int:
         if self._value is None:
-            from tenantpilot.operations.selectors import notification_unread_count
-
             self._value = notification_unread_count(scope=self.scope)
         return self._value

@@ -10,6 +10,7 @@ class OperationsConfig(AppConfig):
         # Handlers register themselves with ``@register_operation`` when their module is imported:
         # every installed app's ``operation_handlers`` module, plus any extra modules named in
         # ``TENANTPILOT_OPERATION_MODULES``. Workers and web processes then know the same handlers.
+        # Imported here, not at the top: Django loads ``apps.py`` before any model can be imported.
         from .registry import autodiscover_handlers
 
         autodiscover_handlers()

@@ -26,6 +26,7 @@ from tenantpilot.console.forms_bindings import (
 )
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.core.errors import NotFound, ValidationFailed
+from tenantpilot.inventory.choices import PolicyType
 from tenantpilot.providers.selectors import connection_list
 from tenantpilot.resources import policies, selectors, services
 from tenantpilot.resources.choices import ResolutionMode
@@ -47,8 +48,6 @@ def _to_detail(scope: Scope, environment: ManagedEnvironment, binding: ProviderR
 
 
 def _type_choices() -> list[tuple[str, str]]:
-    from tenantpilot.inventory.choices import PolicyType
-
     return list(PolicyType.choices)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenantpilot.operations.services import operations_reap
 
@@ -22,8 +22,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, stale_seconds: float | None, **options: Any) -> None:
         if stale_seconds is not None and stale_seconds < 0:
-            from django.core.management.base import CommandError
-
             raise CommandError("--stale-seconds must be zero or greater.")
         reaped = operations_reap(stale_seconds=stale_seconds)
         self.stdout.write(f"Reaped {len(reaped)} run(s)" + (f": {', '.join(map(str, reaped))}" if reaped else "."))
