@@ -20,7 +20,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from tenantpilot.demo import seed_demo
+from tenantpilot.core.errors import Conflict
+from tenantpilot.demo import DEMO_WORKSPACE_SLUG, seed_demo
+from tenantpilot.operations.choices import OperationType
+from tenantpilot.operations.services import operation_start
+from tenantpilot.providers.models import ProviderConnection
 
 DEMO_WORKER_MODULE = "tenantpilot.demo_worker"
 
@@ -99,12 +103,6 @@ def start_simulator(ca_dir: Path, *, timeout: float = 30.0) -> tuple[subprocess.
 
 def check_demo_connections() -> int:
     """Queue a health check (a system run) for every demo environment's default connection."""
-    from tenantpilot.core.errors import Conflict
-    from tenantpilot.demo import DEMO_WORKSPACE_SLUG
-    from tenantpilot.operations.choices import OperationType
-    from tenantpilot.operations.services import operation_start
-    from tenantpilot.providers.models import ProviderConnection
-
     queued = 0
     connections = ProviderConnection.objects.filter(
         workspace__slug=DEMO_WORKSPACE_SLUG, is_default=True
