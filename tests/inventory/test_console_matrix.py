@@ -59,6 +59,17 @@ CASES = [
         ok_status=(302,),
         **ENV,
     ),
+    RouteCase("console:inventory-types", C.PROVIDER_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "console:inventory-types-edit",
+        C.PROVIDER_MANAGE,
+        "POST",
+        kwargs=env,
+        data=lambda w: {"policy_types": ["deviceConfigurations", "groups", "assignmentFilters", "roleScopeTags"]},
+        audit_action=AuditAction.INVENTORY_TYPES_UPDATED,
+        ok_status=(302,),
+        **ENV,
+    ),
     RouteCase("console:schedules", C.PROVIDER_VIEW, kwargs=env, **ENV),
     RouteCase(
         "console:schedule-edit",

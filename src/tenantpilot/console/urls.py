@@ -7,7 +7,18 @@ from django.urls import include, path
 
 from .urls_baselines import baseline_patterns
 from .urls_resolution import resolution_patterns
-from .views import audit, auth, bindings, connections, environments, inventory, members, operations, workspaces
+from .views import (
+    audit,
+    auth,
+    bindings,
+    connections,
+    environments,
+    inventory,
+    inventory_types,
+    members,
+    operations,
+    workspaces,
+)
 
 app_name = "console"
 
@@ -56,6 +67,16 @@ workspace_patterns = [
     ),
     path("environments/<int:environment_id>/inventory/", inventory.inventory_list_view, name="inventory"),
     path("environments/<int:environment_id>/inventory/sync/", inventory.inventory_sync, name="inventory-sync"),
+    path(
+        "environments/<int:environment_id>/inventory/types/",
+        inventory_types.inventory_types_view,
+        name="inventory-types",
+    ),
+    path(
+        "environments/<int:environment_id>/inventory/types/edit/",
+        inventory_types.inventory_types_edit,
+        name="inventory-types-edit",
+    ),
     path(
         "environments/<int:environment_id>/inventory/<int:item_id>/",
         inventory.inventory_item_detail,
