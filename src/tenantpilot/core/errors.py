@@ -7,6 +7,8 @@ about *why*: missing and not-visible must look the same to the caller.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 
 class DomainError(Exception):
     """Base of every expected, user-facing failure."""
@@ -48,8 +50,6 @@ class ValidationFailed(DomainError):
     @classmethod
     def from_django(cls, exc: object) -> ValidationFailed:
         """Build from a Django ``ValidationError``, keeping the first field and message."""
-        from django.core.exceptions import ValidationError
-
         assert isinstance(exc, ValidationError)
         if hasattr(exc, "error_dict"):
             field, errors = next(iter(exc.error_dict.items()))
