@@ -139,6 +139,22 @@ def test_a_deadline_replaces_the_per_call_total_and_is_shared():
     assert second.plan(1.0) is None
 
 
+def test_a_deadline_counts_the_waits_shortened_to_it():
+    clock = FakeClock()
+    deadline = Deadline(100.0, clock=clock)
+    policy = RetryPolicy(max_attempts=10)
+    budget = policy.start(clock=clock, deadline=deadline)
+    budget.begin_attempt()
+    assert budget.plan(30.0) == PlannedWait(30.0, 30.0)  # fits: not counted
+    assert deadline.capped_waits == 0
+    assert budget.plan(3600.0) == PlannedWait(100.0, 3600.0, capped=True)
+    assert deadline.capped_waits == 1
+    unbounded = policy.start(clock=clock)  # a call without a run deadline counts nowhere
+    unbounded.begin_attempt()
+    assert unbounded.plan(3600.0) == PlannedWait(120.0, 3600.0, capped=True)
+    assert deadline.capped_waits == 1
+
+
 @pytest.mark.parametrize("seconds", [-1.0, float("nan")])
 def test_deadline_rejects_negative_or_nan(seconds):
     with pytest.raises(ValueError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random as _random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ class RetryPolicy:
 
 class Deadline:
     """A point in time, on an injected monotonic clock, after which no more retry waits are
-    planned: the retry budget of one run (or one client). ``remaining()`` never goes below 0."""
+    planned: the retry budget of one run (or one client). ``remaining()`` never goes below 0.
+    ``capped_waits`` counts the retry waits shortened to it (thread-safe), so a run can say so."""
 
     def __init__(self, seconds: float, *, clock: ClockFn = time.monotonic) -> None:
         if math.isnan(seconds) or seconds < 0:
@@ -114,6 +116,19 @@ class Deadline:
         self.seconds = seconds
         self._clock = clock
         self._at = clock() + seconds
+        self._capped_waits = 0
+        self._lock = threading.Lock()
+
+    @property
+    def capped_waits(self) -> int:
+        """How many retry waits were shortened to this deadline so far."""
+        with self._lock:
+            return self._capped_waits
+
+    def record_capped_wait(self) -> None:
+        """Count one retry wait shortened to this deadline."""
+        with self._lock:
+            self._capped_waits += 1
 
     def remaining(self) -> float:
         """Seconds left before the deadline (0 when it has passed)."""
@@ -139,8 +154,8 @@ class RetryBudget:
     ``plan`` answers the wait before the next attempt, or ``None`` when the attempts or the
     budget are used up — the caller then gives up. The budget is the ``deadline``'s time
     left when there is one, else ``policy.max_total_seconds`` from the start of the call.
-    A Retry-After longer than the time left is shortened to it (and marked ``capped``); a
-    backoff that does not fit ends the call.
+    A Retry-After longer than the time left is shortened to it (marked ``capped`` and counted
+    on the deadline); a backoff that does not fit ends the call.
     """
 
     def __init__(
@@ -184,6 +199,8 @@ class RetryBudget:
             return PlannedWait(wait, retry_after)
         if retry_after is None or left <= 0:
             return None
+        if self._deadline is not None:
+            self._deadline.record_capped_wait()
         return PlannedWait(left, retry_after, capped=True)
 
     def next_delay(self, retry_after: float | None = None) -> float | None:
