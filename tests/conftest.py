@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
 
+from tenantpilot.providers.gateway import retry_timing
 from tests.factories import EnvironmentFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from tests.support.network import GuardedClient
+from tests.support.waits import Sleeps
 from tests.support.world import World
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -83,3 +86,13 @@ def graph_settings(settings, simulator):
     clear_token_cache()
     yield simulator
     clear_token_cache()
+
+
+@pytest.fixture
+def graph_waits() -> Iterator[Sleeps]:
+    """Every retry wait made through the provider gateway (Graph calls and token acquisition,
+    on every thread), recorded on a fake clock instead of slept: assert ``graph_waits.calls``,
+    never wall time. Run budgets read the same clock, so a capped wait is exact."""
+    recorder = Sleeps()
+    with retry_timing(recorder, recorder.clock):
+        yield recorder

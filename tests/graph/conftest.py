@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from tenantpilot.graph.tokens import (
     Credential,
     TokenProvider,
 )
+from tests.support.waits import Sleeps
 
 # A canary: if this string shows up in any message, repr or log record, a secret leaked.
 CANARY_SECRET = "CANARY-7c1e-secret-d00d-f00d"
@@ -307,23 +308,6 @@ def make_provider(endpoints: GraphEndpoints, sleeps: Sleeps) -> Callable[..., To
         )
 
     return make
-
-
-@dataclass
-class Sleeps:
-    """An injected sleep that records instead of waiting, and the matching clock: every
-    recorded sleep moves ``clock()`` forward by exactly that much, so retry budgets and
-    deadlines behave as if the waits had happened."""
-
-    calls: list[float] = field(default_factory=list)
-    now: float = 1000.0
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture
