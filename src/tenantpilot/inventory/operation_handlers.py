@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from django.conf import settings
+
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.graph.retry import Deadline
 from tenantpilot.operations.choices import OperationType, RunOutcome, SummaryKey
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.reasons import RunReason
@@ -32,6 +35,20 @@ def _item_key(policy_type: str) -> str:
     return f"items.{policy_type}"
 
 
+def capped_waits_note(capped: int) -> str:
+    """What the run says when Retry-After waits were shortened to its retry budget ("" when none)."""
+    if not capped:
+        return ""
+    return (
+        f"{capped} Retry-After wait(s) were longer than the run's retry budget left and were shortened "
+        "(TENANTPILOT_RUN_RETRY_BUDGET_SECONDS)."
+    )
+
+
+def _with_note(message: str, note: str) -> str:
+    return " ".join(p for p in (message, note) if p)
+
+
 @register_operation(OperationType.INVENTORY_SYNC)
 def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     """Sync the inventoried policy types chosen for the run's environment (default: every type).
@@ -41,10 +58,16 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     written, nothing of those types is marked gone), some items' sub-resources could not be read
     (those keep their previous version) or some items were unusable (skipped, counted and named);
     ``failed`` when no type could be listed at all.
+
+    Every retry wait of the run, on all its threads, ends within one run-wide budget
+    (``TENANTPILOT_RUN_RETRY_BUDGET_SECONDS``); a Retry-After shortened to it is logged with
+    ``run=<id>``, counted as ``retry_waits_capped`` and named in the run's message.
     """
     connection = connection_for_run(run)
     environment = connection.environment
-    with graph_client(connection) as client:
+    with graph_client(
+        connection, retry_budget_seconds=settings.TENANTPILOT_RUN_RETRY_BUDGET_SECONDS, log_context=f"run={run.pk}"
+    ) as client:
         report = sync_inventory(
             client=client,
             run=run,
@@ -55,6 +78,7 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
             on_page=lambda written: ctx.set_progress(_progress_counts(written)),
         )
         stats = client.stats.snapshot()
+        capped = client.deadline.capped_waits if client.deadline is not None else 0
     summary = report.summary
     counts: dict[str, int] = {
         SummaryKey.ITEMS: sum(o.items for o in report.outcomes.values()),
@@ -70,18 +94,20 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
         SummaryKey.REQUESTS: stats["requests"],
         SummaryKey.RETRIES: stats["retries"],
         SummaryKey.THROTTLED: stats["throttled"],
+        SummaryKey.RETRY_WAITS_CAPPED: capped,
     }
     for policy_type, outcome in report.outcomes.items():
         counts[_item_key(policy_type)] = outcome.items
+    note = capped_waits_note(capped)
     if not summary.failed_types and not summary.counts.unknown and not summary.counts.skipped:
-        return RunResult(RunOutcome.SUCCEEDED, counts)
+        return RunResult(RunOutcome.SUCCEEDED, counts, message=note)
     first_error = _first_error(report.outcomes.values())
     if not summary.completed_types and not any(summary.written.values()):
         code = first_error.reason_code.value if first_error else RunReason.INTERNAL_ERROR.value
         message = first_error.message if first_error else "No policy type could be read."
-        return RunResult(RunOutcome.FAILED, counts, code, message)
+        return RunResult(RunOutcome.FAILED, counts, code, _with_note(message, note))
     code = first_error.reason_code.value if first_error else ReasonCode.MALFORMED_RESPONSE.value
-    return RunResult(RunOutcome.PARTIALLY_SUCCEEDED, counts, code, sync_message(summary))
+    return RunResult(RunOutcome.PARTIALLY_SUCCEEDED, counts, code, _with_note(sync_message(summary), note))
 
 
 def sync_message(summary: SyncSummary) -> str:
@@ -143,18 +169,28 @@ def _first_error(outcomes: Iterable[TypeOutcome]) -> GraphError | None:
 
 @register_operation(OperationType.COMPLIANCE_SNAPSHOT)
 def compliance_snapshot(run: OperationRun, ctx: RunContext) -> RunResult:
-    """Read the compliance state summary and count the managed devices by compliance state."""
+    """Read the compliance state summary and count the managed devices by compliance state.
+
+    Retry waits end within the run's budget (``TENANTPILOT_RUN_RETRY_BUDGET_SECONDS``); a
+    shortened Retry-After is logged with ``run=<id>``, counted and named in the run's message.
+    """
     connection = connection_for_run(run)
     environment = connection.environment
     by_state: Counter[str] = Counter()
+    deadline: Deadline | None = None
     try:
-        with graph_client(connection) as client:
+        with graph_client(
+            connection, retry_budget_seconds=settings.TENANTPILOT_RUN_RETRY_BUDGET_SECONDS, log_context=f"run={run.pk}"
+        ) as client:
+            deadline = client.deadline
             summary = client.get("deviceCompliancePolicyDeviceStateSummary.get")
             for device in client.iter_items("managedDevices.list"):
                 state = device.get("complianceState")
                 by_state[state if isinstance(state, str) and state else "unknown"] += 1
     except GraphError as exc:
-        raise OperationFailed(exc.reason_code.value, exc.message) from None
+        note = capped_waits_note(deadline.capped_waits if deadline is not None else 0)
+        raise OperationFailed(exc.reason_code.value, _with_note(exc.message, note)) from None
+    capped = deadline.capped_waits if deadline is not None else 0
     total = sum(by_state.values())
     snapshot = compliance_snapshot_record(
         run=run, environment=environment, summary=summary, by_state=by_state, device_total=total
@@ -164,7 +200,9 @@ def compliance_snapshot(run: OperationRun, ctx: RunContext) -> RunResult:
         SummaryKey.COMPLIANT: snapshot.compliant_count,
         SummaryKey.NONCOMPLIANT: snapshot.noncompliant_count,
     }
-    return RunResult(RunOutcome.SUCCEEDED, counts)
+    if capped:
+        counts[SummaryKey.RETRY_WAITS_CAPPED] = capped
+    return RunResult(RunOutcome.SUCCEEDED, counts, message=capped_waits_note(capped))
 
 
 # Hourly is the finest schedule frequency, so a tick a minute starts every due schedule on time.

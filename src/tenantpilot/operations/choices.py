@@ -92,6 +92,7 @@ class SummaryKey(models.TextChoices):
     TYPES_FAILED = "types_failed", "Policy types failed"
     REQUESTS = "requests", "Graph requests"
     THROTTLED = "throttled", "Throttled answers"
+    RETRY_WAITS_CAPPED = "retry_waits_capped", "Retry-After waits shortened to the run's retry budget"
     ITEMS_DEVICE_CONFIGURATIONS = "items.deviceConfigurations", "Device configurations"
     ITEMS_DEVICE_COMPLIANCE_POLICIES = "items.deviceCompliancePolicies", "Compliance policies"
     ITEMS_CONFIGURATION_POLICIES = "items.configurationPolicies", "Settings catalog policies"

@@ -214,6 +214,13 @@ TENANTPILOT_AUDIT_HMAC_KEY = os.environ.get("TENANTPILOT_AUDIT_HMAC_KEY", "")
 TENANTPILOT_RUN_HEARTBEAT_SECONDS = float(os.environ.get("TENANTPILOT_RUN_HEARTBEAT_SECONDS", "10"))
 TENANTPILOT_RUN_STALE_SECONDS = float(os.environ.get("TENANTPILOT_RUN_STALE_SECONDS", "120"))
 TENANTPILOT_REAPER_INTERVAL_SECONDS = float(os.environ.get("TENANTPILOT_REAPER_INTERVAL_SECONDS", "30"))
+# Retry budget of one run (seconds): every retry wait of the run's Graph and token calls, on all
+# its threads, ends within it. A longer Retry-After is shortened to the time left, logged with the
+# run id and counted on the run (retry_waits_capped). The health check has a shorter one.
+TENANTPILOT_RUN_RETRY_BUDGET_SECONDS = float(os.environ.get("TENANTPILOT_RUN_RETRY_BUDGET_SECONDS", "900"))
+TENANTPILOT_HEALTH_CHECK_RETRY_BUDGET_SECONDS = float(
+    os.environ.get("TENANTPILOT_HEALTH_CHECK_RETRY_BUDGET_SECONDS", "120")
+)
 TENANTPILOT_OPERATION_MODULES = [
     m.strip() for m in os.environ.get("TENANTPILOT_OPERATION_MODULES", "").split(",") if m.strip()
 ]
