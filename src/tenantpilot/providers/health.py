@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from tenantpilot.graph.contracts import CONTRACTS, GraphContract
 from tenantpilot.graph.errors import GraphError
 from tenantpilot.graph.reasons import ReasonCode
+from tenantpilot.graph.retry import Deadline
 from tenantpilot.operations.reasons import RunReason
 from tenantpilot.tenancy.models import ManagedEnvironment
 
@@ -73,12 +74,14 @@ class PermissionState:
 
 @dataclass
 class HealthReport:
-    """What a health check found. ``reason_code`` is empty when healthy."""
+    """What a health check found. ``reason_code`` is empty when healthy; ``retry_waits_capped``
+    counts the Retry-After waits shortened to the check's retry budget."""
 
     health: ConnectionHealth
     reason_code: str = ""
     message: str = ""
     permissions: dict[str, str] = field(default_factory=dict)
+    retry_waits_capped: int = 0
 
     @property
     def missing_permissions(self) -> list[str]:
@@ -95,7 +98,33 @@ TENANT_MISMATCH_MESSAGE = (
 )
 
 
-def check_connection(connection: ProviderConnection) -> HealthReport:
+@dataclass
+class _ClientBudget:
+    """The run-wide retry deadline of the check's client, once it exists."""
+
+    deadline: Deadline | None = None
+
+
+def check_connection(
+    connection: ProviderConnection, *, retry_budget_seconds: float | None = None, log_context: str = ""
+) -> HealthReport:
+    """Check ``connection`` (see :func:`_check_connection`) within one retry budget.
+
+    Every retry wait of the check ends within ``retry_budget_seconds`` (else each call has the
+    client's own bound); a longer Retry-After is shortened, logged with ``log_context`` and
+    counted in ``retry_waits_capped``.
+    """
+    budget = _ClientBudget()
+    report = _check_connection(
+        connection, retry_budget_seconds=retry_budget_seconds, log_context=log_context, budget=budget
+    )
+    report.retry_waits_capped = budget.deadline.capped_waits if budget.deadline is not None else 0
+    return report
+
+
+def _check_connection(
+    connection: ProviderConnection, *, retry_budget_seconds: float | None, log_context: str, budget: _ClientBudget
+) -> HealthReport:
     """Acquire a token, read ``organization``, compare tenant ids, probe each needed permission.
 
     The permissions probed are :func:`probes_for_environment`: the base reads plus exactly those
@@ -110,7 +139,8 @@ def check_connection(connection: ProviderConnection) -> HealthReport:
     if connection.entra_tenant_id != expected_tenant:
         return HealthReport(ConnectionHealth.UNHEALTHY, RunReason.TENANT_MISMATCH.value, TENANT_MISMATCH_MESSAGE)
     try:
-        with graph_client(connection) as client:
+        with graph_client(connection, retry_budget_seconds=retry_budget_seconds, log_context=log_context) as client:
+            budget.deadline = client.deadline
             try:
                 organization = next(iter(client.iter_items(ORGANIZATION_CONTRACT, top=1)), None)
             except GraphError as error:
