@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -162,6 +163,17 @@ class LoadedInventory:
 LOAD_CHUNK = 2000
 #: Identities recorded between two progress reports.
 IDENTITY_PROGRESS_EVERY = 100
+#: New identities one compare records at most (setting ``TENANTPILOT_COMPARE_IDENTITIES_PER_RUN``).
+#: Each goes through the audited binding service (about twenty queries), so without a bound the
+#: first compare of a 20,000-policy tenant with itself would spend most of an hour here; the rest
+#: are recorded by the next compares. Outcomes do not depend on it: exact identity and the
+#: canonical rules resolve the same resource whether or not the decision is recorded yet.
+IDENTITIES_PER_RUN = 250
+
+
+def identities_per_run() -> int:
+    """How many new identities one compare records at most (never negative)."""
+    return max(0, int(getattr(settings, "TENANTPILOT_COMPARE_IDENTITIES_PER_RUN", IDENTITIES_PER_RUN)))
 
 
 def load_inventory(
@@ -447,6 +459,7 @@ def record_identities(
     descriptors: Mapping[int, ProviderResourceDescriptor],
     bindings: Mapping[str, ProviderResourceBinding],
     on_progress: Callable[[int, int], None] | None = None,
+    limit: int | None = None,
 ) -> tuple[int, int]:
     """Record the identities the compare resolved by rule (idempotent); returns (recorded, refused).
 
@@ -454,15 +467,24 @@ def record_identities(
     others go through ``binding_record_exact_identity`` / ``binding_record_canonical`` one by one
     (each its own audited transaction), so a refusal (e.g. an operator decision recorded
     meanwhile) skips that subject and never fails the run. ``on_progress`` gets the running
-    (recorded, refused) totals every ``IDENTITY_PROGRESS_EVERY`` attempts and at the end.
+    (recorded, refused) totals every ``IDENTITY_PROGRESS_EVERY`` attempts and at the end. At most
+    ``limit`` new identities are attempted (built-ins and virtual targets first); the others wait
+    for the next compare.
     """
     recorded = refused = 0
-    for result in results:
-        if not result.record_identity or result.target is None:
-            continue
-        descriptor = descriptors.get(result.target.item_id)
-        if descriptor is None or _already_recorded(bindings.get(str(descriptor.canonical_key)), descriptor):
-            continue
+    pending = [
+        (result, descriptor)
+        for result in results
+        if result.record_identity
+        and result.target is not None
+        and (descriptor := descriptors.get(result.target.item_id)) is not None
+        and not _already_recorded(bindings.get(str(descriptor.canonical_key)), descriptor)
+    ]
+    pending.sort(key=lambda pair: not (pair[1].identity.is_builtin or pair[1].identity.is_virtual))
+    if limit is not None and len(pending) > limit:
+        logger.info("compare run=%s records %s of %s new identities now", run.pk, limit, len(pending))
+        pending = pending[:limit]
+    for _result, descriptor in pending:
         identity = descriptor.identity
         record = (
             binding_record_canonical if identity.is_builtin or identity.is_virtual else binding_record_exact_identity
@@ -562,6 +584,7 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
         results=results,
         descriptors={item.item_id: item.descriptor for item in loaded.items},
         bindings=bindings,
+        limit=identities_per_run(),
         on_progress=lambda done, skipped: ctx.set_progress(
             {SummaryKey.IDENTITIES_RECORDED: done, **({SummaryKey.SKIPPED: skipped} if skipped else {})}
         ),
