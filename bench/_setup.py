@@ -142,23 +142,21 @@ def run_worker_until_idle(timeout_s: float = 3600) -> dict[str, Any]:
     until the queue is empty; returns its wall time, exit code and peak RSS (VmHWM, polled)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     argv = [sys.executable, "-m", "tenantpilot.cli", "worker", "--batch", "--no-startup-delay"]
+    log_path = Path(os.environ["TENANTPILOT_VAR_DIR"]) / "worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
-        if time.monotonic() - started > timeout_s:
-            proc.kill()
-            raise RuntimeError("the worker did not finish in time")
-        time.sleep(0.2)
+    # The worker logs at INFO: into a file, never a pipe nobody drains until it exits (it would block).
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+            if time.monotonic() - started > timeout_s:
+                proc.kill()
+                raise RuntimeError("the worker did not finish in time")
+            time.sleep(0.2)
     wall = time.monotonic() - started
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    return {
-        "wall_s": round(wall, 2),
-        "exit_code": proc.returncode,
-        "peak_rss_mb": round(peak, 1),
-        "stderr_tail": stderr[-800:],
-    }
+    return {"wall_s": round(wall, 2), "exit_code": proc.returncode, "peak_rss_mb": round(peak, 1), "log": str(log_path)}
 
 
 INTUNECD_VERSION = "2.6.0"
