@@ -469,3 +469,16 @@ def subject_across_environments(
         rid = a.latest_result_id  # type: ignore[attr-defined]
         rows.append(SubjectRow(environment=a.environment, result=results.get(rid), item=items.get(rid)))
     return subject, rows
+
+
+def assigned_profile_names(environment: ManagedEnvironment) -> list[str]:
+    """Names of the active (not archived) baseline profiles assigned to ``environment``.
+
+    Not scoped by an actor: the environment is already resolved by the caller's authority, and
+    the names are the environment's own workspace's. Inventory uses it (registered in
+    ``BaselinesConfig.ready``) to keep the reference data a compare needs.
+    """
+    rows = BaselineAssignment.objects.filter(
+        environment=environment, workspace_id=environment.workspace_id, profile__archived_at__isnull=True
+    ).values_list("profile__name", flat=True)
+    return sorted(rows)

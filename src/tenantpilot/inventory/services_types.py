@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -15,8 +15,24 @@ from tenantpilot.tenancy.authority import authorize
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
+from .choices import REFERENCE_TYPES, PolicyType
 from .coverage import ALL_TYPES, ordered_types, permission_probes_for
 from .models import InventoryTypeSelection
+
+# Apps above inventory (baselines) say which consumers need an environment's reference data
+# (groups, filters, scope tags): each check returns the names of those consumers.
+_reference_consumers: list[Callable[[ManagedEnvironment], list[str]]] = []
+
+
+def register_reference_consumer(check: Callable[[ManagedEnvironment], list[str]]) -> None:
+    """Register ``check(environment) -> names`` of what needs the environment's reference data."""
+    if check not in _reference_consumers:
+        _reference_consumers.append(check)
+
+
+def reference_consumers(environment: ManagedEnvironment) -> list[str]:
+    """Names of everything that needs ``environment``'s reference data (e.g. assigned baseline profiles)."""
+    return sorted({name for check in _reference_consumers for name in check(environment)})
 
 
 def selected_types(environment: ManagedEnvironment) -> tuple[str, ...]:
@@ -38,7 +54,9 @@ def inventory_types_update(
 ) -> InventoryTypeSelection:
     """Set which types ``environment`` syncs (audited; needs the schedule-management capability).
 
-    Refuses an empty set and unregistered names (``ValidationFailed`` naming ``policy_types``).
+    Refuses an empty set, unregistered names, and dropping reference data (groups, filters, scope
+    tags) that a registered consumer such as an assigned baseline profile needs
+    (``ValidationFailed`` naming ``policy_types``).
     The next sync reads only these types (items of other types are left as they are, never
     marked gone) and the next health check probes exactly their permissions.
     """
@@ -50,6 +68,15 @@ def inventory_types_update(
     chosen = list(ordered_types(t for t in given if isinstance(t, str)))
     if not chosen:
         raise ValidationFailed("Choose at least one policy type.", field="policy_types")
+    missing = [PolicyType(t).label for t in ALL_TYPES if t in REFERENCE_TYPES and t not in chosen]
+    consumers = reference_consumers(environment) if missing else []
+    if consumers:
+        raise ValidationFailed(
+            f"{', '.join(missing)} must stay selected: baseline compare needs them as reference data "
+            f"(to show assignments by name), and this environment is assigned to "
+            f"{len(consumers)} baseline profile{'s' if len(consumers) != 1 else ''}.",
+            field="policy_types",
+        )
     with transaction.atomic():
         row = InventoryTypeSelection.objects.select_for_update().filter(environment=environment).first()
         before = list(row.policy_types) if row is not None else list(ALL_TYPES)

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.baselines.models import BaselineAssignment
+from tenantpilot.baselines.selectors import assigned_profile_names
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.core.errors import ValidationFailed
 from tenantpilot.inventory import policies
@@ -155,10 +155,7 @@ def _sections(chosen: set[str]) -> list[TypeSection]:
 
 def _assigned_profile_names(environment: ManagedEnvironment) -> list[str]:
     """Names of the active baseline profiles assigned to ``environment`` (its own workspace's)."""
-    rows = BaselineAssignment.objects.filter(
-        environment=environment, workspace_id=environment.workspace_id, profile__archived_at__isnull=True
-    ).values_list("profile__name", flat=True)
-    return sorted(rows)
+    return assigned_profile_names(environment)
 
 
 def _missing_reference(chosen: set[str]) -> list[str]:
@@ -208,23 +205,11 @@ def inventory_types_edit(request: HttpRequest, scope: Scope, environment: Manage
     submitted = {str(v) for v in data.getlist("policy_types")}
     if form.is_valid():
         chosen = set(form.cleaned_data["policy_types"])
-        profiles = _assigned_profile_names(environment)
-        missing = _missing_reference(chosen)
-        if profiles and missing:
-            form.add_error(
-                "policy_types",
-                f"{', '.join(missing)} must stay selected: baseline compare needs them as reference data "
-                f"(to show assignments by name), and this environment is assigned to "
-                f"{len(profiles)} baseline profile{'s' if len(profiles) != 1 else ''}.",
-            )
+        try:
+            inventory_types_update(actor=request.user, environment=environment, policy_types=sorted(chosen))
+        except ValidationFailed as error:
+            form.add_error("policy_types" if error.field == "policy_types" else None, error.message)
         else:
-            try:
-                inventory_types_update(actor=request.user, environment=environment, policy_types=sorted(chosen))
-            except ValidationFailed as error:
-                form.add_error("policy_types" if error.field == "policy_types" else None, error.message)
-            else:
-                messages.success(request, f"Inventory types saved: {len(chosen)} of {len(ALL_TYPES)} selected.")
-                return redirect(
-                    "console:inventory-types", workspace=scope.workspace.slug, environment_id=environment.pk
-                )
+            messages.success(request, f"Inventory types saved: {len(chosen)} of {len(ALL_TYPES)} selected.")
+            return redirect("console:inventory-types", workspace=scope.workspace.slug, environment_id=environment.pk)
     return _render(request, scope, environment, chosen=submitted & set(ALL_TYPES), form=form, status=400)
