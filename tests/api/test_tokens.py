@@ -110,7 +110,9 @@ def test_demotion_takes_effect_on_the_next_request(client, world):
     manager = world.members[Role.MANAGER]
     _, text = make_token(manager, world.a)
     url = reverse("api-v1:environment-archive", kwargs={"workspace": "alpha", "environment_id": world.a2.pk})
-    tenancy_services.membership_change_role(actor=world.owner, membership=world.memberships[Role.MANAGER], role="readonly")
+    tenancy_services.membership_change_role(
+        actor=world.owner, membership=world.memberships[Role.MANAGER], role="readonly"
+    )
     response = client.post(url, data={"archived": True}, content_type="application/json", headers=bearer(text))
     assert response.status_code == 403
 
@@ -165,7 +167,9 @@ def test_input_errors_are_400_naming_the_field(client, world, owner_token):
     response = client.get(envs_url(world), {"page_size": 1000}, headers=bearer(text))
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "page_size"
-    response = client.post(envs_url(world), data={"tenant_id": "x"}, content_type="application/json", headers=bearer(text))
+    response = client.post(
+        envs_url(world), data={"tenant_id": "x"}, content_type="application/json", headers=bearer(text)
+    )
     assert response.status_code == 400 and response.json()["error"]["field"] == "display_name"
     response = client.post(
         envs_url(world),

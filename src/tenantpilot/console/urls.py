@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from .urls_baselines import baseline_patterns
 from .urls_resolution import resolution_patterns
-from .views import audit, auth, bindings, connections, environments, inventory, members, operations, workspaces
+from .views import audit, auth, bindings, connections, environments, inventory, members, operations, tokens, workspaces
 
 app_name = "console"
 
@@ -75,6 +75,8 @@ workspace_patterns = [
     path("members/<int:membership_id>/access/", members.member_access, name="member-access"),
     path("members/<int:membership_id>/remove/", members.member_remove, name="member-remove"),
     path("audit/", audit.audit_log, name="audit"),
+    path("api-tokens/", tokens.token_list, name="api-tokens"),
+    path("api-tokens/<int:token_id>/revoke/", tokens.token_revoke, name="api-token-revoke"),
     path("operations/", operations.operation_list, name="operations"),
     path("operations/<int:run_id>/", operations.operation_detail, name="operation-detail"),
     path("operations/<int:run_id>/status/", operations.operation_status, name="operation-status"),
