@@ -39,7 +39,7 @@ class ItemOut(Schema):
 
     @staticmethod
     def resolve_current_version(obj: InventoryItem) -> int | None:
-        return obj.current_version.version_number if obj.current_version_id else None
+        return obj.current_version.version_number if obj.current_version is not None else None
 
 
 class VersionOut(Schema):

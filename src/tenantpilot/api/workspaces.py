@@ -43,7 +43,7 @@ class MemberOut(Schema):
 def workspace_list(request: HttpRequest, paging: Query[PageParams]) -> dict[str, object]:
     """The workspace this token belongs to (a token is scoped to one workspace)."""
     token = principal(request).token
-    rows = selectors.workspace_list_for_user(user=principal(request).user).filter(pk=token.workspace_id)
+    rows = selectors.workspace_list_for_user(user=principal(request).user).filter(pk=token.workspace.pk)
 
     def out(items: object) -> list[dict[str, object]]:
         return [_workspace_out(request, w) for w in items]  # type: ignore[attr-defined]
