@@ -128,7 +128,7 @@ def connection_update(
     return _get(request, workspace, environment_id, connection_id, Capability.PROVIDER_VIEW)
 
 
-# (``api_operation`` rather than ``router.delete``: the architecture test flags ``.delete(`` calls.)
+# Declared with ``api_operation``: the architecture test flags any call named like a model delete.
 @router.api_operation(["DELETE"], _ONE, response={204: None, **ERRORS}, url_name="connection-delete")
 def connection_delete(request: HttpRequest, workspace: str, environment_id: Id, connection_id: Id) -> Any:
     """Delete the connection (409 while live decisions still use it)."""
