@@ -1,15 +1,17 @@
-"""Top-level routes: the console, the platform admin at /system/, and /healthz."""
+"""Top-level routes: the console, the platform admin at /system/, the REST API at /api/v1/, and /healthz."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 
+from tenantpilot.api.main import api
 from tenantpilot.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("system/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("tenantpilot.console.urls")),
 ]
 

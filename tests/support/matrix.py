@@ -3,7 +3,9 @@
 For one route: anonymous → login redirect (401 for the API); a non-member and a member of another
 workspace → 404 that names nothing; a member restricted away from the route's environment → 404;
 every role without the capability → 403; the least-privileged role with it → success, and on
-mutations exactly the expected audit row. Refused calls must write nothing.
+mutations exactly the expected audit row. Refused calls must write nothing. API cases
+(``api=True``) call with a personal API token of the user instead of a session, expect 401 for
+anonymous, and on mutations also 403 for the allowed role holding a read-only token.
 
 Then, on *every* route, a member of each role restricted to ``a2`` (so ``a1`` is hidden from
 them): 404 on a route naming ``a1``, else 403 without the capability, else the case's
@@ -15,12 +17,14 @@ names its id), and every restricted answer is swept for them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Case, When
 from django.test import Client
 from django.urls import resolve, reverse
 
@@ -29,7 +33,9 @@ from tenantpilot.audit.models import AuditLog
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.authz.roles import ROLE_PRIORITY, Role, capabilities_for
 from tenantpilot.tenancy import services as tenancy_services
-from tenantpilot.tenancy.models import ManagedEnvironment
+from tenantpilot.tenancy.authority import scope_for_workspace
+from tenantpilot.tenancy.models import ManagedEnvironment, WorkspaceMembership
+from tenantpilot.tenancy.services_tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory, grant_environment
 from tests.operations.helpers import finished_run, notification_for
 from tests.support.world import World
@@ -71,16 +77,26 @@ class MatrixResult:
     rows: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _request(client: Client, case: RouteCase, world: World, user: Any) -> Any:
+def _request(client: Client, case: RouteCase, world: World, user: Any, *, read_only: bool = False) -> Any:
     """One request as ``user``. Setup done by ``kwargs``/``data`` happens before the audit count
     is taken, so ``response.audit_rows`` counts only rows the request itself wrote."""
     client.logout()
-    if user is not None:
+    headers = dict(case.headers)
+    if case.api:
+        if user is not None:
+            headers["Authorization"] = f"Bearer {api_token_for(world, user, read_only=read_only)}"
+    elif user is not None:
         client.force_login(user)
     url = reverse(case.route, kwargs={"workspace": world.a.slug, **case.kwargs(world)})
     data = case.data(world) if case.data else None
     before = AuditLog.objects.count()
-    if case.method == "GET":
+    if case.api:
+        if case.method == "GET":
+            response = client.get(url, data or None, headers=headers)
+        else:
+            body = json.dumps(data) if data is not None else ""
+            response = client.generic(case.method, url, data=body, content_type="application/json", headers=headers)
+    elif case.method == "GET":
         response = client.get(url, data or None)
     elif data is not None:
         response = client.generic(
@@ -90,6 +106,22 @@ def _request(client: Client, case: RouteCase, world: World, user: Any) -> Any:
         response = client.generic(case.method, url)
     response.audit_rows = AuditLog.objects.count() - before
     return response
+
+
+def api_token_for(world: World, user: Any, *, read_only: bool = False) -> str:
+    """A personal API token of ``user`` (cached on the world): for workspace A when they are a
+    member there, else for a workspace of their own (a valid token that A must not honour)."""
+    cache = world.__dict__.setdefault("_api_tokens", {})
+    key = (user.pk, read_only)
+    if key not in cache:
+        membership = WorkspaceMembership.objects.filter(user=user).order_by(
+            Case(When(workspace=world.a, then=0), default=1), "pk"
+        ).first()
+        if membership is None:
+            membership = MembershipFactory(user=user, role=Role.OWNER)
+        scope = scope_for_workspace(user, membership.workspace)
+        cache[key] = api_token_create(scope=scope, name="matrix", read_only=read_only).text
+    return cache[key]
 
 
 def _encode(data: dict[str, Any]) -> str:
@@ -198,6 +230,11 @@ def run_matrix(client: Client, world: World, case: RouteCase) -> MatrixResult:
     assert response.status_code in case.ok_status, (
         f"{case}: {allowed[0].value} got {response.status_code}, expected {case.ok_status}"
     )
+    if case.api and case.method != "GET":
+        refused = _request(client, case, world, user, read_only=True)
+        result.rows.append((f"{allowed[0].value} with a read-only token", refused.status_code))
+        assert refused.status_code == 403, f"{case}: a read-only token got {refused.status_code}"
+        assert refused.audit_rows == 0, f"{case}: a read-only token's refused request wrote an audit row"
     if case.audit_action is not None:
         rows = list(AuditLog.objects.filter(action=case.audit_action, actor=user))
         assert len(rows) == 1, f"{case}: expected one {case.audit_action} audit row, found {len(rows)}"

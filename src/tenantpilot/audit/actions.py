@@ -46,6 +46,9 @@ class AuditAction(models.TextChoices):
     BASELINE_COMPARE_RECORDED = "baseline.compare_recorded", "Baseline compare recorded"
     BASELINE_REVIEW_SET = "baseline.review_set", "Binding review date set"
     SIGN_IN_THROTTLED = "auth.sign_in_throttled", "Sign-in locked after failed attempts"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    API_TOKEN_USED_AFTER_REVOKE = "api_token.used_after_revoke", "Revoked API token presented"
 
 
 # Platform-level actions: rows without a workspace (shown in the platform admin only).

@@ -17,6 +17,7 @@ from .views import (
     inventory_types,
     members,
     operations,
+    tokens,
     workspaces,
 )
 
@@ -96,6 +97,8 @@ workspace_patterns = [
     path("members/<int:membership_id>/access/", members.member_access, name="member-access"),
     path("members/<int:membership_id>/remove/", members.member_remove, name="member-remove"),
     path("audit/", audit.audit_log, name="audit"),
+    path("api-tokens/", tokens.token_list, name="api-tokens"),
+    path("api-tokens/<int:token_id>/revoke/", tokens.token_revoke, name="api-token-revoke"),
     path("operations/", operations.operation_list, name="operations"),
     path("operations/<int:run_id>/", operations.operation_detail, name="operation-detail"),
     path("operations/<int:run_id>/status/", operations.operation_status, name="operation-status"),

@@ -14,6 +14,8 @@ from django.db.models import Exists, OuterRef, Q
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.db import check_environment_workspace
 
+from .models_tokens import ApiToken, ApiTokenQuerySet  # noqa: F401  (registers the token model with the app)
+
 DOMAIN_VALIDATOR = RegexValidator(
     r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$",
     "Enter a domain name such as contoso.onmicrosoft.com.",

@@ -1,0 +1,369 @@
+"""Every API route passes the authorization matrix (tests/support/matrix.py, ``api=True``), and a
+meta-test walks the OpenAPI document: a route without a matrix case fails the suite."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tenantpilot.api.main import api
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.authz.capabilities import Capability as C
+from tenantpilot.authz.roles import Role
+from tenantpilot.resources import services as binding_services
+from tenantpilot.resources.choices import ResolutionMode
+from tenantpilot.resources.selectors import inventory_item_descriptor
+from tests.api.support import compare_result, connection
+from tests.baselines import factories as bf
+from tests.inventory.factories import make_item
+from tests.operations.helpers import finished_run, notification_for, queued_run
+from tests.support.matrix import RouteCase, run_matrix
+
+NOTE = "API matrix decision note."
+
+
+def env(world):
+    return {"environment_id": world.a1.pk}
+
+
+def conn(world):
+    return {"environment_id": world.a1.pk, "connection_id": connection(world).pk}
+
+
+def env_with_connection(world):
+    connection(world)
+    return env(world)
+
+
+def item(world):
+    return {"environment_id": world.a1.pk, "item_id": make_item(world.a1, payloads=[{"a": 1}, {"a": 2}]).pk}
+
+
+def version(world):
+    return {**item(world), "version_number": 1}
+
+
+def binding(world):
+    made = binding_services.binding_create_manual(
+        actor=world.owner,
+        environment=world.a1,
+        descriptor=inventory_item_descriptor(bf.inventory_item(world.a1)),
+        note=NOTE,
+    )
+    return {"environment_id": world.a1.pk, "binding_id": made.pk}
+
+
+def profile(world):
+    return {"profile_id": bf.profile(world.a).pk}
+
+
+def compare_pair(world):
+    return {"profile_id": bf.assigned_snapshot(world.a1).profile_id, "environment_id": world.a1.pk}
+
+
+def result_pair(world):
+    result = compare_result(world.a1)
+    return {"profile_id": result.profile_id, "environment_id": world.a1.pk}
+
+
+def run_in_a1(world):
+    return {"run_id": finished_run(world.a1).pk}
+
+
+def queued_in_a1(world):
+    return {"run_id": queued_run(world.a1).pk}
+
+
+def readonly_notification(world):
+    return {"notification_id": notification_for(world.members[Role.READONLY], world.a1).pk}
+
+
+def new_environment(world):
+    return {"display_name": "New customer", "tenant_id": str(uuid.uuid4()), "default_domain": "new.onmicrosoft.com"}
+
+
+def new_connection(world):
+    return {
+        "display_name": f"New {uuid.uuid4().hex[:6]}",
+        "entra_tenant_id": world.a1.tenant_id,
+        "client_id": str(uuid.uuid4()),
+        "auth_type": "client_secret",
+        "client_secret": "a-new-secret",
+    }
+
+
+def new_binding(world):
+    return {
+        "resolution_mode": ResolutionMode.EXCLUDED_NON_GOVERNED.value,
+        "inventory_item_id": bf.inventory_item(world.a1).pk,
+        "note": NOTE,
+    }
+
+
+ENV = {"environment_scoped": True, "api": True}
+API = {"api": True}
+START = (202, 200)
+CASES = [
+    RouteCase("api-v1:workspace-detail", C.WORKSPACE_VIEW, **API),
+    RouteCase("api-v1:member-list", C.WORKSPACE_VIEW, **API),
+    RouteCase("api-v1:environment-list", C.ENVIRONMENT_VIEW, **API),
+    RouteCase(
+        "api-v1:environment-create",
+        C.ENVIRONMENT_MANAGE,
+        "POST",
+        data=new_environment,
+        audit_action=AuditAction.ENVIRONMENT_CREATED,
+        ok_status=(201,),
+        restricted_status=(403,),
+        **API,
+    ),
+    RouteCase("api-v1:environment-detail", C.ENVIRONMENT_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:environment-update",
+        C.ENVIRONMENT_MANAGE,
+        "PATCH",
+        kwargs=env,
+        data=lambda w: {"display_name": f"Renamed {uuid.uuid4().hex[:6]}"},
+        audit_action=AuditAction.ENVIRONMENT_UPDATED,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:environment-archive",
+        C.ENVIRONMENT_MANAGE,
+        "POST",
+        kwargs=env,
+        data=lambda w: {"archived": True},
+        audit_action=AuditAction.ENVIRONMENT_ARCHIVED,
+        **ENV,
+    ),
+    RouteCase("api-v1:connection-list", C.PROVIDER_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:connection-create",
+        C.PROVIDER_MANAGE,
+        "POST",
+        kwargs=env,
+        data=new_connection,
+        audit_action=AuditAction.CONNECTION_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase("api-v1:connection-detail", C.PROVIDER_VIEW, kwargs=conn, **ENV),
+    RouteCase(
+        "api-v1:connection-update",
+        C.PROVIDER_MANAGE,
+        "PATCH",
+        kwargs=conn,
+        data=lambda w: {"display_name": f"Edited {uuid.uuid4().hex[:6]}", "client_id": str(uuid.uuid4())},
+        audit_action=AuditAction.CONNECTION_UPDATED,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:connection-delete",
+        C.PROVIDER_MANAGE,
+        "DELETE",
+        kwargs=conn,
+        audit_action=AuditAction.CONNECTION_DELETED,
+        ok_status=(204,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:connection-credential",
+        C.PROVIDER_MANAGE,
+        "PUT",
+        kwargs=conn,
+        data=lambda w: {"auth_type": "client_secret", "client_secret": "replacement"},
+        audit_action=AuditAction.CONNECTION_CREDENTIAL_REPLACED,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:connection-default",
+        C.PROVIDER_MANAGE,
+        "POST",
+        kwargs=conn,
+        audit_action=AuditAction.CONNECTION_DEFAULT_CHANGED,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:connection-status",
+        C.PROVIDER_MANAGE,
+        "POST",
+        kwargs=conn,
+        data=lambda w: {"enabled": False},
+        audit_action=AuditAction.CONNECTION_DISABLED,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:connection-check",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=conn,
+        audit_action=AuditAction.OPERATION_STARTED,
+        ok_status=START,
+        **ENV,
+    ),
+    RouteCase("api-v1:run-list", C.OPERATIONS_VIEW, **API),
+    RouteCase("api-v1:run-detail", C.OPERATIONS_VIEW, kwargs=run_in_a1, **ENV),
+    RouteCase(
+        "api-v1:run-cancel",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=queued_in_a1,
+        audit_action=AuditAction.OPERATION_CANCELLED,
+        **ENV,
+    ),
+    RouteCase("api-v1:inventory-list", C.INVENTORY_VIEW, kwargs=env, **ENV),
+    RouteCase("api-v1:inventory-item", C.INVENTORY_VIEW, kwargs=item, **ENV),
+    RouteCase("api-v1:inventory-versions", C.INVENTORY_VIEW, kwargs=item, **ENV),
+    RouteCase("api-v1:inventory-version", C.INVENTORY_VIEW, kwargs=version, **ENV),
+    RouteCase("api-v1:inventory-diff", C.INVENTORY_VIEW, kwargs=item, data=lambda w: {"from": 1, "to": 2}, **ENV),
+    RouteCase("api-v1:compliance-list", C.INVENTORY_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:inventory-sync",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=env_with_connection,
+        audit_action=AuditAction.OPERATION_STARTED,
+        ok_status=START,
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:compliance-snapshot",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=env_with_connection,
+        audit_action=AuditAction.OPERATION_STARTED,
+        ok_status=START,
+        **ENV,
+    ),
+    RouteCase("api-v1:binding-list", C.BASELINES_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:binding-create",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=env,
+        data=new_binding,
+        audit_action=AuditAction.RESOURCE_BINDING_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase("api-v1:binding-history", C.BASELINES_VIEW, kwargs=env, data=lambda w: {"subject_key": "any"}, **ENV),
+    RouteCase("api-v1:binding-detail", C.BASELINES_VIEW, kwargs=binding, **ENV),
+    RouteCase(
+        "api-v1:binding-supersede",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=binding,
+        data=lambda w: {"resolution_mode": ResolutionMode.ACCEPTED_LIMITATION.value, "note": "Superseded."},
+        audit_action=AuditAction.RESOURCE_BINDING_SUPERSEDED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:binding-revoke",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=binding,
+        data=lambda w: {"note": "Revoked."},
+        audit_action=AuditAction.RESOURCE_BINDING_REVOKED,
+        **ENV,
+    ),
+    RouteCase("api-v1:baseline-profile-list", C.BASELINES_VIEW, **API),
+    RouteCase(
+        "api-v1:baseline-profile-create",
+        C.BASELINES_MANAGE,
+        "POST",
+        data=lambda w: {"name": f"Profile {uuid.uuid4().hex[:6]}"},
+        audit_action=AuditAction.BASELINE_PROFILE_CREATED,
+        ok_status=(201,),
+        **API,
+    ),
+    RouteCase("api-v1:baseline-profile", C.BASELINES_VIEW, kwargs=profile, **API),
+    RouteCase("api-v1:baseline-snapshots", C.BASELINES_VIEW, kwargs=profile, **API),
+    RouteCase("api-v1:baseline-assignments", C.BASELINES_VIEW, kwargs=profile, **API),
+    RouteCase(
+        "api-v1:baseline-assign",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=profile,
+        data=lambda w: {"environment_id": w.a1.pk},
+        audit_action=AuditAction.BASELINE_PROFILE_ASSIGNED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:baseline-capture",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=profile,
+        data=lambda w: {"source_environment_id": w.a1.pk},
+        ok_status=(400,),
+        **ENV,
+        unaudited_reason="always refused here: a1 has no inventory to capture from (a field error)",
+    ),
+    RouteCase(
+        "api-v1:baseline-compare",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=compare_pair,
+        audit_action=AuditAction.OPERATION_STARTED,
+        ok_status=START,
+        **ENV,
+    ),
+    RouteCase("api-v1:baseline-result", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:baseline-export", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:audit-list", C.AUDIT_VIEW, **API),
+    RouteCase("api-v1:notification-list", C.WORKSPACE_VIEW, **API),
+    RouteCase(
+        "api-v1:notification-read",
+        C.WORKSPACE_VIEW,
+        "POST",
+        kwargs=readonly_notification,
+        restricted_status=(404,),
+        unaudited_reason="marks the caller's own notification read",
+        **API,
+    ),
+    RouteCase(
+        "api-v1:notification-read-all",
+        C.WORKSPACE_VIEW,
+        "POST",
+        unaudited_reason="marks the caller's own notifications read",
+        **API,
+    ),
+]
+
+# Routes outside a workspace: covered by their own tests (tests/api/test_tokens.py).
+NOT_WORKSPACE_ROUTES = {"workspace-list"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_api_route_passes_authorization_matrix(client, world, case):
+    result = run_matrix(client, world, case)
+    assert len(result.rows) >= 5
+
+
+def _operation_paths() -> dict[str, tuple[str, set[str]]]:
+    """url name → (path template, methods) of every operation the API registers."""
+    found: dict[str, tuple[str, set[str]]] = {}
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                found[operation.url_name or operation.view_func.__name__] = (path, set(operation.methods))
+    return found
+
+
+def test_every_api_route_in_the_openapi_document_has_a_matrix_case():
+    schema = api.get_openapi_schema()
+    documented = {(method.upper(), path) for path, methods in schema["paths"].items() for method in methods}
+    operations = _operation_paths()
+    covered = set()
+    for case in CASES:
+        path, methods = operations[case.route.split(":", 1)[1]]
+        assert case.method in methods, f"{case}: the route has no {case.method}"
+        covered.add((case.method, "/api/v1" + path))
+    for name in NOT_WORKSPACE_ROUTES:
+        path, methods = operations[name]
+        covered.update((method, "/api/v1" + path) for method in methods)
+    assert documented, "the OpenAPI document lists no operation"
+    assert documented - covered == set(), f"API operations without a matrix case: {sorted(documented - covered)}"
