@@ -7,10 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from tenantpilot.authz.roles import Role
 from tenantpilot.baselines.models import BaselineCompareResult
 from tenantpilot.providers import services as provider_services
 from tenantpilot.providers.models import ProviderConnection
+from tenantpilot.resources import services as binding_services
+from tenantpilot.resources.selectors import inventory_item_descriptor
 from tests.baselines import factories as bf
+from tests.inventory.factories import make_item, make_snapshot
+from tests.operations.helpers import finished_run, notification_for
 
 CANARY_SECRET = "canary-SECRET-7f3a9e2b-never-returned"
 
@@ -40,3 +45,32 @@ def compare_result(environment: Any) -> BaselineCompareResult:
         counts={"match": 1},
         created_at=timezone.now(),
     )
+
+
+def seed_path_records(world: Any) -> dict[str, Any]:
+    """One existing record of workspace A for every path parameter of the API (a1's connection
+    carries the canary secret), as ``{parameter name: value}``."""
+    conn = connection(world)
+    item = make_item(world.a1, payloads=[{"a": 1}, {"a": 2}])
+    make_snapshot(world.a1)
+    made = binding_services.binding_create_manual(
+        actor=world.owner,
+        environment=world.a1,
+        descriptor=inventory_item_descriptor(bf.inventory_item(world.a1)),
+        note="seeded binding",
+    )
+    result = compare_result(world.a1)
+    run = finished_run(world.a1, connection=conn)
+    owner_notification = notification_for(world.owner, world.a1, run=run)
+    notification_for(world.members[Role.READONLY], world.a1)
+    return {
+        "workspace": world.a.slug,
+        "environment_id": world.a1.pk,
+        "connection_id": conn.pk,
+        "item_id": item.pk,
+        "version_number": 1,
+        "binding_id": made.pk,
+        "profile_id": result.profile_id,
+        "run_id": run.pk,
+        "notification_id": owner_notification.pk,
+    }

@@ -21,14 +21,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tenantpilot.api.main import api
-from tenantpilot.authz.roles import Role
-from tenantpilot.resources import services as binding_services
-from tenantpilot.resources.selectors import inventory_item_descriptor
 from tests.api.conftest import bearer, make_token
-from tests.api.support import compare_result, connection
-from tests.baselines import factories as bf
-from tests.inventory.factories import make_item, make_snapshot
-from tests.operations.helpers import finished_run, notification_for
+from tests.api.support import seed_path_records
 from tests.support.network import no_outbound_connections
 
 # The coverage phase's "unexpected method" probes: one method (405 in the error shape) is enough
@@ -44,31 +38,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 def seeded(world) -> dict[str, Any]:
     """The owner's token and one existing record for every path parameter of the API."""
     _, text = make_token(world.owner, world.a)
-    conn = connection(world)
-    item = make_item(world.a1, payloads=[{"a": 1}, {"a": 2}])
-    make_snapshot(world.a1)
-    made = binding_services.binding_create_manual(
-        actor=world.owner,
-        environment=world.a1,
-        descriptor=inventory_item_descriptor(bf.inventory_item(world.a1)),
-        note="schemathesis seeded binding",
-    )
-    result = compare_result(world.a1)
-    run = finished_run(world.a1)
-    owner_notification = notification_for(world.owner, world.a1, run=run)
-    notification_for(world.members[Role.READONLY], world.a1)
-    path = {
-        "workspace": world.a.slug,
-        "environment_id": world.a1.pk,
-        "connection_id": conn.pk,
-        "item_id": item.pk,
-        "version_number": 1,
-        "binding_id": made.pk,
-        "profile_id": result.profile_id,
-        "run_id": run.pk,
-        "notification_id": owner_notification.pk,
-    }
-    return {"headers": bearer(text), "path": path}
+    return {"headers": bearer(text), "path": seed_path_records(world)}
 
 
 @pytest.mark.django_db
