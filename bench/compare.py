@@ -98,6 +98,22 @@ def timed_core(into: dict[str, float]) -> Iterator[None]:
         core.compare = original  # type: ignore[assignment]
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` (Linux; reset by ``exec``), else ``ru_maxrss``.
+
+    ``ru_maxrss`` survives ``fork``/``exec``, so in a child started by the big set-up process it
+    reports the parent's peak, not the compare's; ``VmHWM`` belongs to the new process image.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure_compare(profile_id: int, environment_id: int, *, trace: bool) -> dict[str, Any]:
     """One whole compare run (start + the worker's code path) of ``profile_id`` on ``environment_id``."""
     from django.db import connection
@@ -110,7 +126,7 @@ def measure_compare(profile_id: int, environment_id: int, *, trace: bool) -> dic
 
     profile = BaselineProfile.objects.get(pk=profile_id)
     environment = ManagedEnvironment.objects.select_related("workspace").get(pk=environment_id)
-    rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before_mb = peak_rss_mb()
     if trace:
         tracemalloc.start()
     counter = QueryCounter()
@@ -135,7 +151,8 @@ def measure_compare(profile_id: int, environment_id: int, *, trace: bool) -> dic
         "insert_batches": counter.inserts,
         "queries_other_than_inserts": counter.count - counter.inserts,
         "counts": result.counts if result is not None else {},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_before_mb": round(rss_before_mb, 1),
         "tracemalloc_peak_mb": round(traced_peak_mb, 1) if traced_peak_mb is not None else None,
     }
