@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tenantpilot.resources",
     "tenantpilot.baselines",
     "tenantpilot.console",
+    "tenantpilot.api",
 ]
 
 MIDDLEWARE = [
