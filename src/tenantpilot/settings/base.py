@@ -218,7 +218,7 @@ TENANTPILOT_REAPER_INTERVAL_SECONDS = float(os.environ.get("TENANTPILOT_REAPER_I
 # Retry budget of one run (seconds): every retry wait of the run's Graph and token calls, on all
 # its threads, ends within it. A longer Retry-After is shortened to the time left, logged with the
 # run id and counted on the run (retry_waits_capped). The health check has a shorter one.
-TENANTPILOT_RUN_RETRY_BUDGET_SECONDS = float(os.environ.get("TENANTPILOT_RUN_RETRY_BUDGET_SECONDS", "900"))
+TENANTPILOT_RUN_RETRY_BUDGET_SECONDS = float(os.environ.get("TENANTPILOT_RUN_RETRY_BUDGET_SECONDS", "3600"))
 TENANTPILOT_HEALTH_CHECK_RETRY_BUDGET_SECONDS = float(
     os.environ.get("TENANTPILOT_HEALTH_CHECK_RETRY_BUDGET_SECONDS", "120")
 )
