@@ -21,6 +21,7 @@ DC = PolicyType.DEVICE_CONFIGURATIONS.value
 SC = PolicyType.CONFIGURATION_POLICIES.value
 DC_PATH = "deviceManagement/deviceConfigurations"
 SC_PATH = "deviceManagement/configurationPolicies"
+PAGE = 1000  # the settings-catalog page the sync asks for ($top=1000, graph/PLAN.md section 1)
 
 
 def _config(object_id, name="Extra"):
@@ -124,11 +125,18 @@ def test_unstorable_content_of_a_known_item_keeps_its_version_and_is_not_marked_
 def test_a_listing_that_fails_on_page_two_keeps_page_one_and_marks_nothing_gone(world, graph_settings):
     env = golden_environment(world)
     tenant = graph_settings.tenant(fx.GOLDEN_TENANT_ID)
-    extra = [tenant.add_item(SC_PATH, {"name": f"Extra {n:02}", "platforms": "windows10"})["id"] for n in range(30)]
+    # The sync asks settings catalog for $top=1000 (its largest page), so the tenant needs more
+    # than 1000 policies for the listing to have a page two; the extras are listed after the
+    # shipped ones, so the golden logon banner stays on page one.
+    listed = len(tenant.items(SC_PATH))
+    extra = [
+        tenant.add_item(SC_PATH, {"name": f"Extra {n:04}", "platforms": "windows10"})["id"]
+        for n in range(PAGE - listed + 30)
+    ]
     first = run_now(env)
     assert first.outcome == RunOutcome.SUCCEEDED, first.message
     total = InventoryItem.objects.filter(environment=env, policy_type=SC).count()
-    assert total > 25, "the type spans two pages of 25"
+    assert total == PAGE + 30, "the type spans two pages of 1000"
 
     tenant.update_item(SC_PATH, fx.GOLDEN_LOGON_BANNER_ID, name="Banner renamed")  # on page 1
     tenant.remove_item(SC_PATH, extra[0])  # listed nowhere now
@@ -136,14 +144,18 @@ def test_a_listing_that_fails_on_page_two_keeps_page_one_and_marks_nothing_gone(
     graph_settings.clear_requests()
     run = run_now(env)
     failed = [r for r in graph_settings.requests if r.status == 503]
-    assert failed and all(r.path.endswith(SC_PATH) for r in failed), "only page 2 of settings catalog failed"
+    assert failed and all(r.path.endswith(SC_PATH) and "$skiptoken" in r.query for r in failed), (
+        "only page 2 of settings catalog failed"
+    )
+    first_pages = [r for r in graph_settings.requests if r.path.endswith(SC_PATH) and "$skiptoken" not in r.query]
+    assert [(r.status, r.query.get("$top")) for r in first_pages] == [(200, str(PAGE))], "page 1 was read whole"
 
     assert run.outcome == RunOutcome.PARTIALLY_SUCCEEDED
     assert run.reason_code == "provider_unavailable"
     assert item(env, SC, fx.GOLDEN_LOGON_BANNER_ID).display_name == "Banner renamed", "page 1 was applied"
     assert not InventoryItem.objects.filter(environment=env, policy_type=SC, gone_at__isnull=False).exists()
     assert "Not synced, items left as they were" not in run.message
-    assert "Listing stopped part-way: Settings catalog policies (provider_unavailable, 25 read)" in run.message
+    assert f"Listing stopped part-way: Settings catalog policies (provider_unavailable, {PAGE} read)" in run.message
     assert "none marked gone" in run.message
 
 
