@@ -13,6 +13,8 @@ from tenantpilot.providers import services as provider_services
 from tenantpilot.providers.models import ProviderConnection
 from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.selectors import inventory_item_descriptor
+from tenantpilot.tenancy.authority import scope_for_workspace
+from tenantpilot.tenancy.services_tokens import api_token_create
 from tests.baselines import factories as bf
 from tests.inventory.factories import make_item, make_snapshot
 from tests.operations.helpers import finished_run, notification_for
@@ -73,4 +75,8 @@ def seed_path_records(world: Any) -> dict[str, Any]:
         "profile_id": result.profile_id,
         "run_id": run.pk,
         "notification_id": owner_notification.pk,
+        "membership_id": world.memberships[Role.READONLY].pk,
+        "token_id": api_token_create(
+            scope=scope_for_workspace(world.members[Role.OPERATOR], world.a), name="seeded"
+        ).token.pk,
     }

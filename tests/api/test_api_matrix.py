@@ -14,8 +14,10 @@ from tenantpilot.authz.roles import Role
 from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.selectors import inventory_item_descriptor
+from tests.api.conftest import make_token
 from tests.api.support import compare_result, connection
 from tests.baselines import factories as bf
+from tests.factories import MembershipFactory, UserFactory, grant_environment
 from tests.inventory.factories import make_item
 from tests.operations.helpers import finished_run, notification_for, queued_run
 from tests.support.matrix import RouteCase, run_matrix
@@ -101,12 +103,80 @@ def new_binding(world):
     }
 
 
+def member_in_a2(world):
+    """A new read-only member restricted to a2 (so a restricted manager may change them too)."""
+    membership = MembershipFactory(workspace=world.a, role=Role.READONLY)
+    grant_environment(membership, world.a2)
+    return {"membership_id": membership.pk}
+
+
+def readonly_token(world):
+    """A new token of the read-only member (the least-privileged caller revokes their own)."""
+    return {"token_id": make_token(world.members[Role.READONLY], world.a)[0].pk}
+
+
 ENV = {"environment_scoped": True, "api": True}
 API = {"api": True}
 START = (202, 200)
 CASES = [
     RouteCase("api-v1:workspace-detail", C.WORKSPACE_VIEW, **API),
     RouteCase("api-v1:member-list", C.WORKSPACE_VIEW, **API),
+    RouteCase(
+        "api-v1:member-add",
+        C.WORKSPACE_MANAGE_MEMBERS,
+        "POST",
+        data=lambda w: {"user": UserFactory().username, "role": Role.OPERATOR.value},
+        audit_action=AuditAction.MEMBER_ADDED,
+        ok_status=(201,),
+        **API,
+    ),
+    RouteCase(
+        "api-v1:member-role",
+        C.WORKSPACE_MANAGE_MEMBERS,
+        "POST",
+        kwargs=member_in_a2,
+        data=lambda w: {"role": Role.OPERATOR.value},
+        audit_action=AuditAction.MEMBER_ROLE_CHANGED,
+        **API,
+    ),
+    RouteCase(
+        "api-v1:member-access",
+        C.WORKSPACE_MANAGE_MEMBERS,
+        "PUT",
+        kwargs=member_in_a2,
+        data=lambda w: {"restricted": True, "environment_ids": [w.a2.pk]},
+        audit_action=AuditAction.MEMBER_ACCESS_CHANGED,
+        **API,
+    ),
+    RouteCase(
+        "api-v1:member-remove",
+        C.WORKSPACE_MANAGE_MEMBERS,
+        "DELETE",
+        kwargs=member_in_a2,
+        audit_action=AuditAction.MEMBER_REMOVED,
+        ok_status=(204,),
+        **API,
+    ),
+    RouteCase("api-v1:token-list", C.WORKSPACE_VIEW, **API),
+    RouteCase(
+        "api-v1:token-create",
+        C.WORKSPACE_VIEW,
+        "POST",
+        data=lambda w: {"name": "matrix-made", "expires_in_days": 30},
+        ok_status=(201,),
+        unaudited_reason="audited as api_token.created, like the matrix's own tokens (tests/api/test_api_tokens.py)",
+        **API,
+    ),
+    RouteCase(
+        "api-v1:token-revoke",
+        C.WORKSPACE_VIEW,
+        "POST",
+        kwargs=readonly_token,
+        audit_action=AuditAction.API_TOKEN_REVOKED,
+        # Another member's token: only unrestricted owners and managers may revoke it.
+        restricted_status=(404,),
+        **API,
+    ),
     RouteCase("api-v1:environment-list", C.ENVIRONMENT_VIEW, **API),
     RouteCase(
         "api-v1:environment-create",

@@ -16,7 +16,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 from tenantpilot.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from tenantpilot.tenancy.services_tokens import TokenRateLimited
 
-from . import audit, baselines, bindings, connections, environments, inventory, notifications, runs, workspaces
+from . import (
+    audit,
+    baselines,
+    bindings,
+    connections,
+    environments,
+    inventory,
+    members,
+    notifications,
+    runs,
+    tokens,
+    workspaces,
+)
 from .auth import TokenAuth
 
 logger = logging.getLogger("tenantpilot.api")
@@ -119,6 +131,8 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", workspaces.router)
+api.add_router("/", members.router)
+api.add_router("/", tokens.router)
 api.add_router("/", environments.router)
 api.add_router("/", connections.router)
 api.add_router("/", runs.router)

@@ -1,4 +1,4 @@
-"""Workspaces (the caller's) and their members (read)."""
+"""Workspaces (the caller's); their members are in ``members``."""
 
 from __future__ import annotations
 
@@ -25,17 +25,6 @@ class WorkspaceOut(Schema):
     name: str
     role: str
     environment_count: int
-    created_at: dt.datetime
-
-
-class MemberOut(Schema):
-    """A member of the workspace: the user's sign-in name, role and restriction."""
-
-    id: int
-    username: str
-    role: str
-    restricted_environments: bool
-    visible_grant_count: int
     created_at: dt.datetime
 
 
@@ -68,25 +57,3 @@ def workspace_get(request: HttpRequest, workspace: str) -> dict[str, object]:
     scope.require(Capability.WORKSPACE_VIEW)
     row = selectors.workspace_list_for_user(user=scope.user).get(pk=scope.workspace.pk)
     return _workspace_out(request, row)
-
-
-@router.get("/w/{workspace}/members", response={200: Page[MemberOut], **ERRORS}, url_name="member-list")
-def member_list(request: HttpRequest, workspace: str, paging: Query[PageParams]) -> dict[str, object]:
-    """The workspace's members; grant counts only of environments the caller may see."""
-    scope = scope_for(request, workspace)
-    rows = selectors.membership_list(scope=scope).order_by("user__username", "pk")
-
-    def out(items: object) -> list[dict[str, object]]:
-        return [
-            {
-                "id": m.pk,
-                "username": m.user.get_username(),
-                "role": m.role,
-                "restricted_environments": m.restricted_environments,
-                "visible_grant_count": m.grant_count,
-                "created_at": m.created_at,
-            }
-            for m in items  # type: ignore[attr-defined]
-        ]
-
-    return paginate(rows, paging, out)
