@@ -16,6 +16,7 @@ import pytest
 
 from graphsim import fixtures_catalog as fx
 from graphsim.generator import generate_tenant
+from tenantpilot.graph.contracts import get_contract
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
 from tenantpilot.inventory.pacing import INTUNE_LIMITS, ThrottleBudget
 from tenantpilot.operations.choices import RunOutcome
@@ -83,6 +84,17 @@ def _assert_plan(sim, collections: dict[str, list]) -> None:
     assert settings and all(r.batch_inner and r.query.get("$top") == "1000" for r in settings)
 
 
+def _assert_compliance_settings_plan(sim, collections: dict[str, list]) -> None:
+    """Settings-catalog compliance reads its settings like configurationPolicies: one inner
+    ``$batch`` request per policy with ``$top=1000`` (pages of 25 otherwise)."""
+    log = [r for r in sim.requests if r.host == "graph"]
+    settings = [r for r in log if r.path.endswith("/settings") and "/compliancePolicies/" in r.path]
+    policies = collections.get("deviceManagement/compliancePolicies", [])
+    assert policies, "the tenant has settings-catalog compliance policies"
+    assert len(settings) == len(policies), "one settings request per compliance policy"
+    assert all(r.batch_inner and r.status == 200 and r.query.get("$top") == "1000" for r in settings)
+
+
 def test_golden_tenant_is_read_with_the_cheapest_plan(world, graph_settings):
     env = golden_environment(world)
     graph_settings.clear_requests()
@@ -90,6 +102,7 @@ def test_golden_tenant_is_read_with_the_cheapest_plan(world, graph_settings):
     assert run.outcome == RunOutcome.SUCCEEDED, (run.reason_code, run.message)
     tenant = graph_settings._tenant_by_id(fx.GOLDEN_TENANT_ID)
     _assert_plan(graph_settings, tenant.collections)
+    _assert_compliance_settings_plan(graph_settings, tenant.collections)
 
 
 def test_generated_2000_policy_tenant_is_read_with_the_cheapest_plan(world, graph_settings):
@@ -109,6 +122,8 @@ def test_generated_2000_policy_tenant_is_read_with_the_cheapest_plan(world, grap
 def test_specs_ask_for_the_largest_page_graph_allows():
     sc = POLICY_TYPE_SPECS[PolicyType.CONFIGURATION_POLICIES.value]
     assert sc.top == 1000 and sc.sub_resources == (("settings", "configurationPolicies.settings"),)
+    for settings in ("configurationPolicies.settings", "compliancePolicies.settings"):
+        assert get_contract(settings).relative_url({"id": "p1"}).endswith("/p1/settings?$top=1000"), settings
     assert POLICY_TYPE_SPECS[PolicyType.GROUPS.value].top == 999
 
 

@@ -356,7 +356,9 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
         DEVICE_MANAGEMENT_CONFIGURATION,
         accepted_permissions=(_DMC_RW,),
         item_kind="deviceManagementConfigurationSetting",
-        notes="Per policy; 25 per page; fetched through $batch (as configurationPolicies.settings).",
+        default_top=1000,
+        notes="Per policy; 25 per page by default, so $top=1000 makes one request per policy; fetched through "
+        "$batch (as configurationPolicies.settings, graph/PLAN.md section 1).",
         evidence=_DOCS + "intune-deviceconfigv2-devicemanagementcompliancepolicy-list-settings?view=graph-rest-beta",
     ),
     _intune(
