@@ -11,6 +11,7 @@ from tenantpilot.api.main import api
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.authz.capabilities import Capability as C
 from tenantpilot.authz.roles import Role
+from tenantpilot.baselines import services as baseline_services
 from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.selectors import inventory_item_descriptor
@@ -58,6 +59,18 @@ def binding(world):
 
 def profile(world):
     return {"profile_id": bf.profile(world.a).pk}
+
+
+def valid_profile(world):
+    """A profile made through the service (every governed type), so an update validates."""
+    made = baseline_services.profile_create(actor=world.owner, workspace=world.a, name=f"P {uuid.uuid4().hex[:6]}")
+    return {"profile_id": made.pk}
+
+
+def assigned_pair(world):
+    profile_ = bf.profile(world.a)
+    bf.assign(profile_, world.a1)
+    return {"profile_id": profile_.pk, "environment_id": world.a1.pk}
 
 
 def compare_pair(world):
@@ -349,6 +362,23 @@ CASES = [
         **API,
     ),
     RouteCase("api-v1:baseline-profile", C.BASELINES_VIEW, kwargs=profile, **API),
+    RouteCase(
+        "api-v1:baseline-profile-update",
+        C.BASELINES_MANAGE,
+        "PATCH",
+        kwargs=valid_profile,
+        data=lambda w: {"description": "Edited by the matrix.", "max_evidence_age_hours": 48},
+        audit_action=AuditAction.BASELINE_PROFILE_UPDATED,
+        **API,
+    ),
+    RouteCase(
+        "api-v1:baseline-profile-archive",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=profile,
+        audit_action=AuditAction.BASELINE_PROFILE_ARCHIVED,
+        **API,
+    ),
     RouteCase("api-v1:baseline-snapshots", C.BASELINES_VIEW, kwargs=profile, **API),
     RouteCase("api-v1:baseline-assignments", C.BASELINES_VIEW, kwargs=profile, **API),
     RouteCase(
@@ -359,6 +389,15 @@ CASES = [
         data=lambda w: {"environment_id": w.a1.pk},
         audit_action=AuditAction.BASELINE_PROFILE_ASSIGNED,
         ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:baseline-unassign",
+        C.BASELINES_MANAGE,
+        "DELETE",
+        kwargs=assigned_pair,
+        audit_action=AuditAction.BASELINE_PROFILE_UNASSIGNED,
+        ok_status=(204,),
         **ENV,
     ),
     RouteCase(
@@ -382,6 +421,7 @@ CASES = [
     ),
     RouteCase("api-v1:baseline-result", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:baseline-export", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:baseline-export-csv", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:audit-list", C.AUDIT_VIEW, **API),
     RouteCase("api-v1:notification-list", C.WORKSPACE_VIEW, **API),
     RouteCase(

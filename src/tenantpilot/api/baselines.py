@@ -1,6 +1,6 @@
-"""Baseline profiles, snapshots, assignments, capture and compare (start routes), compare
-results and their JSON export. A snapshot's source environment is named only to members who
-may see it."""
+"""Baseline profiles (create, update, archive), snapshots, assignments (assign, unassign), capture
+and compare (start routes), compare results and their JSON and CSV export. A snapshot's source
+environment is named only to members who may see it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -45,6 +45,18 @@ class ProfileCreateIn(Schema):
     name: str = Field(max_length=120)
     description: str = Field("", max_length=500)
     policy_types: list[str] | None = Field(None, max_length=100)
+
+
+class ProfileUpdateIn(Schema):
+    """The fields to change (absent: unchanged). The next capture and compare use them."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    description: str | None = Field(None, max_length=500)
+    policy_types: list[str] | None = Field(None, min_length=1, max_length=100)
+    ignored_fields: dict[str, list[str]] | None = Field(
+        None, description="Per policy type, the setting names a compare ignores."
+    )
+    max_evidence_age_hours: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
 class SnapshotOut(Schema):
@@ -147,6 +159,21 @@ def profile_get(request: HttpRequest, workspace: str, profile_id: Id) -> Baselin
     return _profile(request, workspace, profile_id, Capability.BASELINES_VIEW)[1]
 
 
+@router.patch(_ONE, response={200: ProfileOut, **ERRORS}, url_name="baseline-profile-update")
+def profile_update(request: HttpRequest, workspace: str, profile_id: Id, payload: ProfileUpdateIn) -> Any:
+    """Change the profile (409 when archived); captured snapshots keep what they captured."""
+    _, profile = _profile(request, workspace, profile_id, Capability.BASELINES_MANAGE)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.profile_update(actor=actor(request), profile=profile, **changes)
+
+
+@router.post(_ONE + "/archive", response={200: ProfileOut, **ERRORS}, url_name="baseline-profile-archive")
+def profile_archive(request: HttpRequest, workspace: str, profile_id: Id) -> Any:
+    """Archive the profile (idempotent): its snapshots and results stay readable, no new capture or compare."""
+    _, profile = _profile(request, workspace, profile_id, Capability.BASELINES_MANAGE)
+    return services.profile_archive(actor=actor(request), profile=profile)
+
+
 @router.get(_ONE + "/snapshots", response={200: Page[SnapshotOut], **ERRORS}, url_name="baseline-snapshots")
 def snapshot_list(request: HttpRequest, workspace: str, profile_id: Id, paging: Query[PageParams]) -> Any:
     scope, profile = _profile(request, workspace, profile_id, Capability.BASELINES_VIEW)
@@ -165,6 +192,19 @@ def assignment_create(request: HttpRequest, workspace: str, profile_id: Id, payl
     scope, profile = _profile(request, workspace, profile_id, Capability.BASELINES_MANAGE)
     environment = scope.environment(payload.environment_id)
     return Status(201, services.profile_assign(actor=actor(request), profile=profile, environment=environment))
+
+
+@router.delete(_ONE + "/assignments/{environment_id}", response={204: None, **ERRORS}, url_name="baseline-unassign")
+def assignment_delete(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> Any:
+    """Remove the profile's assignment to the environment (404 when not assigned); results stay readable."""
+    scope = scope_for(request, workspace)
+    environment = scope.environment(environment_id)
+    profile = selectors.profile_get(scope=scope, profile_id=profile_id)
+    scope.require(Capability.BASELINES_MANAGE)
+    if not selectors.assigned_environment(scope=scope, profile=profile, environment=environment):
+        raise NotFound()
+    services.profile_unassign(actor=actor(request), profile=profile, environment=environment)
+    return Status(204, None)
 
 
 @router.post(_ONE + "/capture", response=START_RESPONSES, url_name="baseline-capture")
@@ -214,5 +254,27 @@ def result_get(request: HttpRequest, workspace: str, profile_id: Id, environment
 
 @router.get(_PAIR + "/export", response={200: ExportOut, **ERRORS}, url_name="baseline-export")
 def result_export(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> Any:
-    """The latest compare result as a JSON document (the console offers CSV too)."""
+    """The latest compare result as a JSON document (``export.csv``: the same rows as CSV)."""
     return json.loads(exports.export_json(_result(request, workspace, profile_id, environment_id)))
+
+
+_CSV_RESPONSE = {
+    "200": {
+        "description": "The latest compare result's rows as CSV (the console's export columns, a header row).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    _PAIR + "/export.csv",
+    response={**ERRORS},
+    url_name="baseline-export-csv",
+    openapi_extra={"responses": _CSV_RESPONSE},
+)
+def result_export_csv(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> HttpResponse:
+    """The latest compare result as CSV (``text/csv``), as the console's download."""
+    result = _result(request, workspace, profile_id, environment_id)
+    response = HttpResponse(exports.export_csv(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="compare-{profile_id}-{environment_id}-{result.pk}.csv"'
+    return response
