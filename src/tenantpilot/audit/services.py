@@ -3,7 +3,7 @@ an operator's note against the keyed digest a row stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,47 @@ def audit_record(
     row.full_clean()
     row.save(force_insert=True)
     return row
+
+
+def audit_rows_bulk(
+    *,
+    actor: Any,
+    action: AuditAction,
+    workspace: Any,
+    entries: Iterable[tuple[models.Model, Mapping[str, Any] | None]],
+    environment: Any = None,
+) -> list[AuditLog]:
+    """Append one audit row per ``(target, metadata)`` entry with one ``INSERT`` per 500 rows.
+
+    The rows are exactly what :func:`audit_record` writes for the same arguments (same action,
+    actor, request id, redacted metadata); must run inside the caller's atomic block (asserted).
+    Validation is the per-row field check without database look-ups: every row shares the one
+    ``workspace``/``environment`` pair, checked once here.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_rows_bulk must be called inside the mutation's transaction")
+    action = AuditAction(action)
+    if environment is not None and environment.workspace_id != getattr(workspace, "pk", None):
+        raise ValueError("the environment does not belong to the audit rows' workspace")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor_label_for(actor)
+    request_id = get_request_id() or ""
+    rows = []
+    for target, metadata in entries:
+        row = AuditLog(
+            action=action,
+            actor=user,
+            actor_label=label,
+            workspace=workspace,
+            environment=environment,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            request_id=request_id,
+            metadata=redact(metadata),
+        )
+        row.clean_fields(exclude=["actor", "workspace", "environment"])
+        rows.append(row)
+    return AuditLog.objects.bulk_create(rows, batch_size=500)
 
 
 @dataclass(frozen=True)

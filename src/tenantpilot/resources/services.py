@@ -30,7 +30,7 @@ length. The note text itself lives only on the binding row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
-from tenantpilot.audit.services import actor_label_for, audit_record
+from tenantpilot.audit.services import actor_label_for, audit_record, audit_rows_bulk
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.inventory.models import InventoryItem, PolicyVersion
 from tenantpilot.operations.models import OperationRun
@@ -795,6 +795,257 @@ def binding_record_canonical(
             "Only provider built-ins, defaults and virtual targets are bound canonically.", field="descriptor"
         )
     return _record_automatic(mode, environment=environment, descriptor=descriptor, actor=actor, options=options)
+
+
+#: Records one bulk chunk writes with one look-up, one binding INSERT and one audit INSERT.
+IDENTITY_CHUNK = 500
+# Foreign keys checked in bulk by :func:`binding_record_identities` (``clean_fields`` would query each).
+_BINDING_FKS = (
+    "workspace",
+    "environment",
+    "provider_connection",
+    "source_operation_run",
+    "source_baseline_snapshot",
+    "source_inventory_item",
+    "source_policy_version",
+    "decided_by",
+    "ended_by",
+    "superseded_by",
+)
+
+
+@dataclass(frozen=True)
+class IdentityRecording:
+    """What :func:`binding_record_identities` did: ``created`` rows (each audited), how many
+    subjects already had the same decision in force (``unchanged``), and how many were refused
+    (another decision in force, e.g. an operator's, or an unusable descriptor: ``refused``)."""
+
+    created: list[ProviderResourceBinding]
+    unchanged: int
+    refused: int
+
+
+def _automatic_mode(descriptor: object) -> ResolutionMode:
+    if not isinstance(descriptor, ProviderResourceDescriptor):
+        raise ValidationFailed("The provider resource is not a resource descriptor.", field="descriptor")
+    if descriptor.identity.is_virtual:
+        return ResolutionMode.CANONICAL_VIRTUAL_TARGET
+    if descriptor.identity.is_builtin:
+        return ResolutionMode.CANONICAL_BUILTIN
+    return ResolutionMode.EXACT_PROVIDER_IDENTITY
+
+
+def _same_decision(row: ProviderResourceBinding, mode: ResolutionMode, descriptor: ProviderResourceDescriptor) -> bool:
+    return (
+        row.resolution_mode == mode
+        and row.provider_resource_id == (descriptor.identity.provider_resource_id or "")
+        and row.provider_resource_discriminator == (descriptor.identity.discriminator or "")
+    )
+
+
+def _bulk_check_sources(environment: ManagedEnvironment, rows: list[ProviderResourceBinding]) -> set[int]:
+    """Indexes of ``rows`` whose inventory item / policy version is not of ``environment`` (two queries).
+
+    The same row locks as :func:`_check_sources`, taken for the whole chunk at once.
+    """
+    scope = {"workspace_id": environment.workspace_id, "environment_id": environment.pk}
+    item_ids = {r.source_inventory_item_id for r in rows if r.source_inventory_item_id is not None}
+    version_ids = {r.source_policy_version_id for r in rows if r.source_policy_version_id is not None}
+    items: set[int] = set()
+    versions: dict[int, int] = {}
+    if item_ids:
+        items = set(
+            InventoryItem.objects.select_for_update(no_key=True)
+            .filter(pk__in=item_ids, **scope)
+            .values_list("pk", flat=True)
+        )
+    if version_ids:
+        versions = dict(
+            PolicyVersion.objects.select_for_update(no_key=True)
+            .filter(pk__in=version_ids, **scope)
+            .values_list("pk", "item_id")
+        )
+    bad = set()
+    for index, row in enumerate(rows):
+        item_id, version_id = row.source_inventory_item_id, row.source_policy_version_id
+        item_ok = item_id is None or item_id in items
+        version_ok = version_id is None or (
+            version_id in versions and (item_id is None or versions[version_id] == item_id)
+        )
+        if not (item_ok and version_ok):
+            bad.add(index)
+    return bad
+
+
+def _record_chunk(
+    environment_id: int,
+    chunk: Sequence[ProviderResourceDescriptor],
+    shared: dict[str, int | None],
+) -> IdentityRecording:
+    """One chunk in one transaction: lock, validate in memory, one look-up, two bulk inserts."""
+    created: list[ProviderResourceBinding] = []
+    unchanged = refused = 0
+    with transaction.atomic():
+        environment = _lock_open_environment(environment_id)
+        # The run and snapshot are shared by the chunk: checked (and locked) once, as the single-row path does.
+        _check_sources(environment, dict.fromkeys(_SOURCE_FIELDS) | shared)
+        now = timezone.now()
+        candidates: list[tuple[ResolutionMode, ProviderResourceDescriptor, ProviderResourceBinding]] = []
+        for descriptor in chunk:
+            try:
+                mode = _automatic_mode(descriptor)
+                subject = _subject(
+                    descriptor=descriptor,
+                    canonical_subject_key=None,
+                    subject_class=None,
+                    subject_type=None,
+                    subject_domain=None,
+                    legacy_subject_key="",
+                )
+                _check_descriptor_for_mode(mode, descriptor, subject.key)
+                sources = _merge_sources(descriptor, shared)
+                if not any(v is not None for v in sources.values()):
+                    raise ValidationFailed("A binding recorded by the system must name its source.", field="source")
+                row = ProviderResourceBinding(
+                    workspace_id=environment.workspace_id,
+                    environment=environment,
+                    provider_key=subject.provider_key,
+                    provider_connection_id=None,
+                    subject_domain=subject.subject_domain,
+                    subject_class=subject.subject_class.value,
+                    subject_type=subject.subject_type,
+                    legacy_subject_key=subject.legacy_subject_key,
+                    canonical_subject_key=str(subject.key),
+                    binding_status=BindingStatus.ACTIVE.value,
+                    resolution_mode=mode.value,
+                    resolution_reason=DEFAULT_REASONS[mode],
+                    operator_note="",
+                    decided_by=None,
+                    decided_by_label=actor_label_for(None),
+                    decided_at=now,
+                    **sources,
+                    **_resource_columns(descriptor),
+                )
+                try:
+                    row.clean_fields(exclude=list(_BINDING_FKS))
+                except ValidationError as exc:
+                    raise ValidationFailed.from_django(exc) from None
+            except ValidationFailed:
+                refused += 1
+                continue
+            candidates.append((mode, descriptor, row))
+        bad = _bulk_check_sources(environment, [row for _m, _d, row in candidates])
+        refused += len(bad)
+        candidates = [c for index, c in enumerate(candidates) if index not in bad]
+        active: dict[tuple[str, str], ProviderResourceBinding] = {}
+        if candidates:
+            for existing in ProviderResourceBinding.objects.filter(
+                workspace_id=environment.workspace_id,
+                environment_id=environment.pk,
+                provider_key__in={row.provider_key for _m, _d, row in candidates},
+                canonical_subject_key__in={row.canonical_subject_key for _m, _d, row in candidates},
+                binding_status=BindingStatus.ACTIVE,
+            ).order_by("id"):
+                active[(existing.provider_key, existing.canonical_subject_key)] = existing
+        new_rows: list[ProviderResourceBinding] = []
+        for mode, descriptor, row in candidates:
+            in_force = active.get((row.provider_key, row.canonical_subject_key))
+            if in_force is None:
+                active[(row.provider_key, row.canonical_subject_key)] = row  # a later duplicate in the batch
+                new_rows.append(row)
+            elif _same_decision(in_force, mode, descriptor):
+                unchanged += 1
+            else:
+                refused += 1  # another decision (an operator's, or another resource) stays in force
+        if new_rows:
+            created = ProviderResourceBinding.objects.bulk_create(new_rows)
+            audit_rows_bulk(
+                actor=None,
+                action=AuditAction.RESOURCE_BINDING_CREATED,
+                workspace=environment.workspace,
+                environment=environment,
+                entries=[(row, _audit_metadata(row, note=row.operator_note, automatic=True)) for row in created],
+            )
+    return IdentityRecording(created=created, unchanged=unchanged, refused=refused)
+
+
+def _record_chunk_one_by_one(
+    environment: ManagedEnvironment,
+    chunk: Sequence[ProviderResourceDescriptor],
+    shared: dict[str, int | None],
+) -> IdentityRecording:
+    """The single-row services for each record (after the bulk insert lost a race)."""
+    created: list[ProviderResourceBinding] = []
+    unchanged = refused = 0
+    for descriptor in chunk:
+        try:
+            mode = _automatic_mode(descriptor)
+            existing = _active_for(
+                environment.pk, environment.workspace_id, descriptor.provider_key, str(descriptor.canonical_key)
+            )
+            if existing is not None and _same_decision(existing, mode, descriptor):
+                unchanged += 1
+                continue
+            created.append(
+                _record_automatic(mode, environment=environment, descriptor=descriptor, actor=None, options=shared)
+            )
+        except ValidationFailed:
+            refused += 1
+    return IdentityRecording(created=created, unchanged=unchanged, refused=refused)
+
+
+def binding_record_identities(
+    *,
+    environment: ManagedEnvironment,
+    descriptors: Iterable[ProviderResourceDescriptor],
+    source_operation_run_id: int | None = None,
+    source_baseline_snapshot_id: int | None = None,
+    on_progress: Callable[[IdentityRecording], None] | None = None,
+) -> IdentityRecording:
+    """Record many automatic identities at once (system code; idempotent): the bulk twin of
+    :func:`binding_record_exact_identity` / :func:`binding_record_canonical`.
+
+    The mode of each record follows its descriptor (virtual target → ``canonical_virtual_target``,
+    built-in/default → ``canonical_builtin``, anything else → ``exact_provider_identity``). The
+    guarantees are the single-row services': a subject whose active row already records the same
+    decision is left alone (``unchanged``); a subject with another active decision — an operator's
+    above all — is never touched (``refused``), nor is a record with an unusable descriptor or a
+    source outside the environment; the sources must belong to the environment; an archived
+    environment is refused with ``Conflict``; every created row gets its ``resource_binding.created``
+    audit row with the same metadata, in the same transaction. It works in chunks of
+    :data:`IDENTITY_CHUNK`, each one transaction with a constant number of queries (lock, source
+    checks, one look-up of the active rows, one binding INSERT, one audit INSERT). The partial unique
+    index still decides races: when a concurrent writer wins a key, the chunk rolls back and is
+    recorded one by one through the single-row path. ``on_progress`` gets the running totals after
+    each chunk. A source that does not belong to the environment (run or snapshot) is a
+    ``ValidationFailed`` naming it, and nothing is written.
+    """
+    shared = {
+        "source_operation_run_id": source_operation_run_id,
+        "source_baseline_snapshot_id": source_baseline_snapshot_id,
+    }
+    for name, value in shared.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValidationFailed("A source reference is a positive row id.", field=name)
+    if environment.is_archived:
+        raise Conflict(ARCHIVED_MESSAGE)
+    records = list(descriptors)
+    total = IdentityRecording(created=[], unchanged=0, refused=0)
+    for start in range(0, len(records), IDENTITY_CHUNK):
+        chunk = records[start : start + IDENTITY_CHUNK]
+        try:
+            done = _record_chunk(environment.pk, chunk, shared)
+        except IntegrityError:
+            # A concurrent writer took a key between our look-up and our insert (or a source vanished).
+            done = _record_chunk_one_by_one(environment, chunk, shared)
+        total = IdentityRecording(
+            created=total.created + done.created,
+            unchanged=total.unchanged + done.unchanged,
+            refused=total.refused + done.refused,
+        )
+        if on_progress is not None:
+            on_progress(total)
+    return total
 
 
 # -- lifecycle ----------------------------------------------------------------------------------------
