@@ -1,10 +1,12 @@
-"""One compare records a bounded number of new identities; the next compares record the rest, and
-the outcomes never depend on how many are recorded yet."""
+"""One compare records every new identity (in bulk, no per-run cap); the next compare records none,
+and the outcomes never depend on how many are recorded yet."""
 
 from __future__ import annotations
 
 import pytest
 
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.models import AuditLog
 from tenantpilot.baselines import services
 from tenantpilot.baselines.models import BaselineCompareItem
 from tenantpilot.resources.choices import BindingStatus
@@ -20,22 +22,20 @@ def _outcomes(run) -> dict[str, str]:
     )
 
 
-def test_identities_are_recorded_a_few_per_compare_until_all_are(world, graph_settings, settings):
-    settings.TENANTPILOT_COMPARE_IDENTITIES_PER_RUN = 3
+def test_one_compare_records_every_identity_and_the_next_records_none(world, graph_settings):
     golden = synced(contoso(world))
     profile = captured_profile(world, golden)
     first, _result = compared(world, profile, golden)
-    assert first.summary_counts["identities_recorded"] == 3
+    matched = BaselineCompareItem.objects.filter(result__operation_run=first, outcome="match").count()
+    recorded = first.summary_counts["identities_recorded"]
+    assert recorded == matched > 3
     active = ProviderResourceBinding.objects.filter(environment=golden, binding_status=BindingStatus.ACTIVE)
-    assert active.count() == 3
-    expected = set(_outcomes(first).values())
-    assert expected == {"match"}
+    assert active.count() == recorded
+    audits = AuditLog.objects.filter(action=AuditAction.RESOURCE_BINDING_CREATED, environment=golden)
+    assert audits.count() == recorded
+    assert set(_outcomes(first).values()) == {"match"}
 
-    runs = [first]
-    while runs[-1].summary_counts["identities_recorded"]:
-        runs.append(execute(services.baseline_compare_start(actor=world.owner, profile=profile, environment=golden)))
-        assert runs[-1].summary_counts["identities_recorded"] <= 3
-        assert _outcomes(runs[-1]) == _outcomes(first), "outcomes do not depend on what is recorded yet"
-        assert len(runs) < 100
-    assert len(runs) > 2
-    assert active.count() == sum(r.summary_counts["identities_recorded"] for r in runs)
+    second = execute(services.baseline_compare_start(actor=world.owner, profile=profile, environment=golden))
+    assert second.summary_counts["identities_recorded"] == 0
+    assert _outcomes(second) == _outcomes(first), "outcomes do not depend on what is recorded yet"
+    assert active.count() == recorded and audits.count() == recorded

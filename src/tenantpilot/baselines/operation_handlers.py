@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -34,8 +33,7 @@ from tenantpilot.resources.models import ProviderResourceBinding
 from tenantpilot.resources.selectors import inventory_provider_key
 from tenantpilot.resources.services import (
     ACCEPTED_CONTENT_REASON,
-    binding_record_canonical,
-    binding_record_exact_identity,
+    binding_record_identities,
 )
 from tenantpilot.tenancy.models import ManagedEnvironment
 
@@ -161,19 +159,6 @@ class LoadedInventory:
 
 #: Rows read per chunk when loading inventory (and how often load progress is reported).
 LOAD_CHUNK = 2000
-#: Identities recorded between two progress reports.
-IDENTITY_PROGRESS_EVERY = 100
-#: New identities one compare records at most (setting ``TENANTPILOT_COMPARE_IDENTITIES_PER_RUN``).
-#: Each goes through the audited binding service (about twenty queries), so without a bound the
-#: first compare of a 20,000-policy tenant with itself would spend most of an hour here; the rest
-#: are recorded by the next compares. Outcomes do not depend on it: exact identity and the
-#: canonical rules resolve the same resource whether or not the decision is recorded yet.
-IDENTITIES_PER_RUN = 250
-
-
-def identities_per_run() -> int:
-    """How many new identities one compare records at most (never negative)."""
-    return max(0, int(getattr(settings, "TENANTPILOT_COMPARE_IDENTITIES_PER_RUN", IDENTITIES_PER_RUN)))
 
 
 def load_inventory(
@@ -459,52 +444,44 @@ def record_identities(
     descriptors: Mapping[int, ProviderResourceDescriptor],
     bindings: Mapping[str, ProviderResourceBinding],
     on_progress: Callable[[int, int], None] | None = None,
-    limit: int | None = None,
 ) -> tuple[int, int]:
-    """Record the identities the compare resolved by rule (idempotent); returns (recorded, refused).
+    """Record every identity the compare resolved by rule (idempotent); returns (recorded, refused).
 
     Subjects whose decision is already in force (loaded with the bindings) cost no query; the
-    others go through ``binding_record_exact_identity`` / ``binding_record_canonical`` one by one
-    (each its own audited transaction), so a refusal (e.g. an operator decision recorded
-    meanwhile) skips that subject and never fails the run. ``on_progress`` gets the running
-    (recorded, refused) totals every ``IDENTITY_PROGRESS_EVERY`` attempts and at the end. At most
-    ``limit`` new identities are attempted (built-ins and virtual targets first); the others wait
-    for the next compare.
+    others go to ``binding_record_identities`` at once, which writes them in chunks with a constant
+    number of queries each (a 20,000-policy tenant compared with itself records everything in one
+    run), audits each created row and leaves every other decision in force alone: a refusal (e.g.
+    an operator decision recorded meanwhile) skips that subject and never fails the run.
+    ``on_progress`` gets the running (recorded, refused) totals after each chunk.
     """
-    recorded = refused = 0
     pending = [
-        (result, descriptor)
+        descriptor
         for result in results
         if result.record_identity
         and result.target is not None
         and (descriptor := descriptors.get(result.target.item_id)) is not None
         and not _already_recorded(bindings.get(str(descriptor.canonical_key)), descriptor)
     ]
-    pending.sort(key=lambda pair: not (pair[1].identity.is_builtin or pair[1].identity.is_virtual))
-    if limit is not None and len(pending) > limit:
-        logger.info("compare run=%s records %s of %s new identities now", run.pk, limit, len(pending))
-        pending = pending[:limit]
-    for _result, descriptor in pending:
-        identity = descriptor.identity
-        record = (
-            binding_record_canonical if identity.is_builtin or identity.is_virtual else binding_record_exact_identity
+    if not pending:
+        if on_progress is not None:
+            on_progress(0, 0)
+        return 0, 0
+    try:
+        done = binding_record_identities(
+            environment=environment,
+            descriptors=pending,
+            source_operation_run_id=run.pk,
+            source_baseline_snapshot_id=snapshot.pk,
+            on_progress=None if on_progress is None else lambda t: on_progress(len(t.created), t.refused),
         )
-        try:
-            record(
-                environment=environment,
-                descriptor=descriptor,
-                source_operation_run_id=run.pk,
-                source_baseline_snapshot_id=snapshot.pk,
-            )
-        except ValidationFailed:
-            refused += 1
-        else:
-            recorded += 1
-        if on_progress is not None and (recorded + refused) % IDENTITY_PROGRESS_EVERY == 0:
-            on_progress(recorded, refused)
-    if on_progress is not None:
-        on_progress(recorded, refused)
-    return recorded, refused
+    except ValidationFailed as exc:
+        # A shared source no longer applies (e.g. the profile was unassigned meanwhile): every
+        # pending subject is refused, as the single-row services would refuse each; the run stands.
+        logger.info("compare run=%s recorded no identities: %s", run.pk, exc.field)
+        if on_progress is not None:
+            on_progress(0, len(pending))
+        return 0, len(pending)
+    return len(done.created), done.refused
 
 
 @register_operation(OperationType.BASELINE_COMPARE)
@@ -584,7 +561,6 @@ def baseline_compare(run: OperationRun, ctx: RunContext) -> RunResult:
         results=results,
         descriptors={item.item_id: item.descriptor for item in loaded.items},
         bindings=bindings,
-        limit=identities_per_run(),
         on_progress=lambda done, skipped: ctx.set_progress(
             {SummaryKey.IDENTITIES_RECORDED: done, **({SummaryKey.SKIPPED: skipped} if skipped else {})}
         ),
