@@ -1,21 +1,25 @@
-"""Baseline mutations of the API match the console's: profile update and archive, unassign, and
-the compare result's CSV export (``text/csv``)."""
+"""Baseline mutations of the API match the console's: profile update and archive, unassign, the
+compare result's CSV export (``text/csv``) and the drift resolution actions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.models import AuditLog
 from tenantpilot.baselines import exports
 from tenantpilot.baselines import services as baseline_services
 from tenantpilot.baselines.models import BaselineAssignment, BaselineProfile
+from tenantpilot.resources.models import ProviderResourceBinding
 from tests.api.conftest import bearer
 from tests.api.support import compare_result
 from tests.baselines import factories as bf
+from tests.baselines.resolution_support import build_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +93,34 @@ def test_csv_export_of_a_pair_never_compared_is_404_in_the_error_shape(client, w
     url = _url("baseline-export-csv", world, profile_id=profile.pk, environment_id=world.a1.pk)
     response = client.get(url, headers=bearer(owner_token[1]))
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def _drift_url(name, world, row):
+    return _url(name, world, environment_id=world.a1.pk, item_id=row.pk)
+
+
+def test_a_resolution_action_that_does_not_apply_to_the_row_names_the_action_field(client, world, owner_token):
+    scenario = build_scenario(world.a1)
+    response = _send(
+        client, "POST", _drift_url("drift-accept", world, scenario.unexpected), owner_token[1], {"note": "n"}
+    )
+    assert response.status_code == 400 and response.json()["error"]["field"] == "action"
+    assert not ProviderResourceBinding.objects.filter(environment=world.a1).exists()
+
+
+def test_a_past_review_date_is_refused_and_leaves_no_binding(client, world, owner_token):
+    scenario = build_scenario(world.a1)
+    body = {"note": "n", "review_by": (timezone.localdate() - dt.timedelta(days=1)).isoformat()}
+    response = _send(client, "POST", _drift_url("drift-accept", world, scenario.drift), owner_token[1], body)
+    assert response.status_code == 400 and response.json()["error"]["field"] == "review_by"
+    assert not ProviderResourceBinding.objects.filter(environment=world.a1).exists()
+
+
+def test_accept_then_revoke_through_the_api_never_returns_the_note(client, world, owner_token):
+    scenario = build_scenario(world.a1)
+    note = "Customer keeps the legacy setting until March."
+    accepted = _send(client, "POST", _drift_url("drift-accept", world, scenario.drift), owner_token[1], {"note": note})
+    assert accepted.status_code == 201
+    assert accepted.json()["resolution_mode"] == "accepted_limitation" and note not in accepted.content.decode()
+    revoked = _send(client, "POST", _drift_url("drift-revoke", world, scenario.drift), owner_token[1], {"note": "done"})
+    assert revoked.status_code == 200 and revoked.json()["binding_status"] == "revoked"

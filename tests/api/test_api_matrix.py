@@ -12,12 +12,14 @@ from tenantpilot.audit.actions import AuditAction
 from tenantpilot.authz.capabilities import Capability as C
 from tenantpilot.authz.roles import Role
 from tenantpilot.baselines import services as baseline_services
+from tenantpilot.baselines import services_resolution as resolution
 from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.selectors import inventory_item_descriptor
 from tests.api.conftest import make_token
 from tests.api.support import compare_result, connection
 from tests.baselines import factories as bf
+from tests.baselines.resolution_support import Scenario, build_scenario
 from tests.factories import MembershipFactory, UserFactory, grant_environment
 from tests.inventory.factories import make_item
 from tests.operations.helpers import finished_run, notification_for, queued_run
@@ -126,6 +128,27 @@ def member_in_a2(world):
 def readonly_token(world):
     """A new token of the read-only member (the least-privileged caller revokes their own)."""
     return {"token_id": make_token(world.members[Role.READONLY], world.a)[0].pk}
+
+
+def _fresh_rows(world, *, decided: bool = False) -> Scenario:
+    scenario = build_scenario(world.a1)
+    if decided:
+        resolution.resolve_accept(actor=world.owner, environment=world.a1, compare_item=scenario.drift, note=NOTE)
+    world._resolution = scenario  # type: ignore[attr-defined]
+    return scenario
+
+
+def drift_row(name: str, *, decided: bool = False):
+    """A fresh compare result in a1 per request; ``name`` picks its row (rows kept on the world)."""
+
+    def kwargs(world):
+        return {"environment_id": world.a1.pk, "item_id": getattr(_fresh_rows(world, decided=decided), name).pk}
+
+    return kwargs
+
+
+def _rows(world) -> Scenario:
+    return world._resolution  # type: ignore[attr-defined]
 
 
 ENV = {"environment_scoped": True, "api": True}
@@ -422,6 +445,69 @@ CASES = [
     RouteCase("api-v1:baseline-result", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:baseline-export", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:baseline-export-csv", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase(
+        "api-v1:drift-bind",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("ambiguous"),
+        data=lambda w: {"inventory_item_id": _rows(w).candidates[0].pk, "note": NOTE},
+        audit_action=AuditAction.RESOURCE_BINDING_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:drift-missing-expected",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("missing"),
+        data=lambda w: {"note": NOTE},
+        audit_action=AuditAction.RESOURCE_BINDING_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:drift-exclude",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("unexpected"),
+        data=lambda w: {"note": NOTE},
+        audit_action=AuditAction.RESOURCE_BINDING_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:drift-accept",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("drift"),
+        data=lambda w: {"note": NOTE},
+        audit_action=AuditAction.RESOURCE_BINDING_CREATED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:drift-supersede",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("drift", decided=True),
+        data=lambda w: {
+            "resolution_mode": ResolutionMode.MANUAL_BINDING.value,
+            "inventory_item_id": _rows(w).other.pk,
+            "note": NOTE,
+        },
+        audit_action=AuditAction.RESOURCE_BINDING_SUPERSEDED,
+        ok_status=(201,),
+        **ENV,
+    ),
+    RouteCase(
+        "api-v1:drift-revoke",
+        C.BASELINES_MANAGE,
+        "POST",
+        kwargs=drift_row("drift", decided=True),
+        data=lambda w: {"note": NOTE},
+        audit_action=AuditAction.RESOURCE_BINDING_REVOKED,
+        **ENV,
+    ),
     RouteCase("api-v1:audit-list", C.AUDIT_VIEW, **API),
     RouteCase("api-v1:notification-list", C.WORKSPACE_VIEW, **API),
     RouteCase(

@@ -25,6 +25,7 @@ from . import (
     inventory,
     members,
     notifications,
+    resolution,
     runs,
     tokens,
     workspaces,
@@ -139,5 +140,6 @@ api.add_router("/", runs.router)
 api.add_router("/", inventory.router)
 api.add_router("/", bindings.router)
 api.add_router("/", baselines.router)
+api.add_router("/", resolution.router)
 api.add_router("/", audit.router)
 api.add_router("/", notifications.router)
