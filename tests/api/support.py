@@ -73,6 +73,7 @@ def seed_path_records(world: Any) -> dict[str, Any]:
         "version_number": 1,
         "binding_id": made.pk,
         "profile_id": result.profile_id,
+        "snapshot_id": result.snapshot_id,
         "run_id": run.pk,
         "notification_id": owner_notification.pk,
         "membership_id": world.memberships[Role.READONLY].pk,

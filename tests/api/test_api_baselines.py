@@ -16,7 +16,7 @@ from tenantpilot.baselines import exports
 from tenantpilot.baselines import services as baseline_services
 from tenantpilot.baselines.models import BaselineAssignment, BaselineProfile
 from tenantpilot.resources.models import ProviderResourceBinding
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, make_token
 from tests.api.support import compare_result
 from tests.baselines import factories as bf
 from tests.baselines.resolution_support import build_scenario
@@ -124,3 +124,19 @@ def test_accept_then_revoke_through_the_api_never_returns_the_note(client, world
     assert accepted.json()["resolution_mode"] == "accepted_limitation" and note not in accepted.content.decode()
     revoked = _send(client, "POST", _drift_url("drift-revoke", world, scenario.drift), owner_token[1], {"note": "done"})
     assert revoked.status_code == 200 and revoked.json()["binding_status"] == "revoked"
+
+
+def test_a_snapshot_names_its_source_only_to_members_who_see_it(client, world, owner_token):
+    snapshot = bf.snapshot(bf.profile(world.a), golden=world.a1)
+    url = _url("baseline-snapshot", world, profile_id=snapshot.profile_id, snapshot_id=snapshot.pk)
+    _, restricted_text = make_token(world.restricted, world.a)
+    assert client.get(url, headers=bearer(owner_token[1])).json()["source_environment_id"] == world.a1.pk
+    assert client.get(url, headers=bearer(restricted_text)).json()["source_environment_id"] is None
+
+
+def test_snapshot_items_refuse_an_unknown_type_naming_the_field(client, world, owner_token):
+    snapshot = bf.snapshot(bf.profile(world.a), golden=world.a1)
+    url = _url("baseline-snapshot-items", world, profile_id=snapshot.profile_id, snapshot_id=snapshot.pk)
+    assert client.get(url, headers=bearer(owner_token[1])).json()["count"] == 0
+    response = client.get(url, {"type": "noSuchType"}, headers=bearer(owner_token[1]))
+    assert response.status_code == 400 and response.json()["error"]["field"] == "type"

@@ -69,6 +69,11 @@ def valid_profile(world):
     return {"profile_id": made.pk}
 
 
+def snapshot(world):
+    made = bf.snapshot(bf.profile(world.a), golden=world.a1)
+    return {"profile_id": made.profile_id, "snapshot_id": made.pk}
+
+
 def assigned_pair(world):
     profile_ = bf.profile(world.a)
     bf.assign(profile_, world.a1)
@@ -403,6 +408,8 @@ CASES = [
         **API,
     ),
     RouteCase("api-v1:baseline-snapshots", C.BASELINES_VIEW, kwargs=profile, **API),
+    RouteCase("api-v1:baseline-snapshot", C.BASELINES_VIEW, kwargs=snapshot, **API),
+    RouteCase("api-v1:baseline-snapshot-items", C.BASELINES_VIEW, kwargs=snapshot, **API),
     RouteCase("api-v1:baseline-assignments", C.BASELINES_VIEW, kwargs=profile, **API),
     RouteCase(
         "api-v1:baseline-assign",

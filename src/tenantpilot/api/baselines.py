@@ -1,4 +1,4 @@
-"""Baseline profiles (create, update, archive), snapshots, assignments (assign, unassign), capture
+"""Baseline profiles (create, update, archive), snapshots and their items, assignments (assign, unassign), capture
 and compare (start routes), compare results and their JSON and CSV export. A snapshot's source
 environment is named only to members who may see it."""
 
@@ -75,6 +75,24 @@ class SnapshotOut(Schema):
     @staticmethod
     def resolve_source_environment_id(obj: BaselineSnapshot) -> int | None:
         return obj.environment_id if getattr(obj, "source_visible", False) else None
+
+
+class SnapshotItemOut(Schema):
+    """One captured baseline subject (its normalized payload is not listed)."""
+
+    id: int
+    policy_type: str
+    subject_class: str
+    canonical_subject_key: str
+    display_label: str
+    content_hash: str
+
+
+class SnapshotItemFilters(PageParams):
+    """``type``: one governed policy type; ``search``: in the label or the subject key."""
+
+    type: str = Field("", max_length=64)
+    search: str = Field("", max_length=200)
 
 
 class AssignmentOut(Schema):
@@ -178,6 +196,28 @@ def profile_archive(request: HttpRequest, workspace: str, profile_id: Id) -> Any
 def snapshot_list(request: HttpRequest, workspace: str, profile_id: Id, paging: Query[PageParams]) -> Any:
     scope, profile = _profile(request, workspace, profile_id, Capability.BASELINES_VIEW)
     return paginate(selectors.snapshot_list(scope=scope, profile=profile), paging)
+
+
+@router.get(_ONE + "/snapshots/{snapshot_id}", response={200: SnapshotOut, **ERRORS}, url_name="baseline-snapshot")
+def snapshot_get(request: HttpRequest, workspace: str, profile_id: Id, snapshot_id: Id) -> Any:
+    """One snapshot's evidence (its source named only to members who may see it)."""
+    scope, profile = _profile(request, workspace, profile_id, Capability.BASELINES_VIEW)
+    return selectors.snapshot_get(scope=scope, profile=profile, snapshot_id=snapshot_id)
+
+
+@router.get(
+    _ONE + "/snapshots/{snapshot_id}/items",
+    response={200: Page[SnapshotItemOut], **ERRORS},
+    url_name="baseline-snapshot-items",
+)
+def snapshot_item_list(
+    request: HttpRequest, workspace: str, profile_id: Id, snapshot_id: Id, filters: Query[SnapshotItemFilters]
+) -> Any:
+    """The snapshot's subjects by type and label (an unknown ``type`` is a field error)."""
+    scope, profile = _profile(request, workspace, profile_id, Capability.BASELINES_VIEW)
+    snapshot = selectors.snapshot_get(scope=scope, profile=profile, snapshot_id=snapshot_id)
+    rows = selectors.snapshot_items(scope=scope, snapshot=snapshot, policy_type=filters.type, search=filters.search)
+    return paginate(rows, filters)
 
 
 @router.get(_ONE + "/assignments", response={200: Page[AssignmentOut], **ERRORS}, url_name="baseline-assignments")
