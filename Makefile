@@ -36,6 +36,7 @@ system-packages-ask:
 
 lint:
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-cache
 
 typecheck:

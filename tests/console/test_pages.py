@@ -208,13 +208,27 @@ def test_environment_page_shows_connection_health_and_recent_runs(client, world)
     from tenantpilot.providers import services as provider_services
 
     connection = provider_services.connection_create(
-        actor=world.owner, environment=world.a1, display_name="Reader", entra_tenant_id=world.a1.tenant_id,
-        client_id=str(uuid.uuid4()), auth_type="client_secret", client_secret="s3cret-value",
+        actor=world.owner,
+        environment=world.a1,
+        display_name="Reader",
+        entra_tenant_id=world.a1.tenant_id,
+        client_id=str(uuid.uuid4()),
+        auth_type="client_secret",
+        client_secret="s3cret-value",
     )
     provider_services.connection_record_health(
-        connection=connection, health="unhealthy", reason_code="auth_secret_expired", message="Secret expired.", permissions={}
+        connection=connection,
+        health="unhealthy",
+        reason_code="auth_secret_expired",
+        message="Secret expired.",
+        permissions={},
     )
-    run = operation_start(actor=world.owner, operation_type=OperationType.PROVIDER_HEALTH_CHECK, environment=world.a1, connection=connection).run
+    run = operation_start(
+        actor=world.owner,
+        operation_type=OperationType.PROVIDER_HEALTH_CHECK,
+        environment=world.a1,
+        connection=connection,
+    ).run
     OperationRunService.fail(run.pk, reason_code="auth_secret_expired")
     client.force_login(world.members[Role.READONLY])
     page = client.get(url("console:environment-detail", world, environment_id=world.a1.pk)).content.decode()
@@ -227,8 +241,13 @@ def test_workspace_home_shows_each_environments_connection_health(client, world)
     from tenantpilot.providers import services as provider_services
 
     connection = provider_services.connection_create(
-        actor=world.owner, environment=world.a1, display_name="Reader", entra_tenant_id=world.a1.tenant_id,
-        client_id=str(uuid.uuid4()), auth_type="client_secret", client_secret="s3cret-value",
+        actor=world.owner,
+        environment=world.a1,
+        display_name="Reader",
+        entra_tenant_id=world.a1.tenant_id,
+        client_id=str(uuid.uuid4()),
+        auth_type="client_secret",
+        client_secret="s3cret-value",
     )
     provider_services.connection_record_health(
         connection=connection, health="degraded", reason_code="permission_missing", message="", permissions={}

@@ -70,7 +70,9 @@ def test_cli_graphsim_serves_the_simulator_until_terminated(tmp_path):
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "tenantpilot.cli", "graphsim", "--ca-dir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         state_file = tmp_path / "graphsim.json"

@@ -94,7 +94,9 @@ def client_for(
     def make(tenant: str, client_id: str, secret: str) -> httpx.Client:
         token = token_for(tenant, client_id, secret)
         client = httpx.Client(
-            base_url=graphsim.graph_base, verify=ssl.create_default_context(cafile=graphsim.ca_path), headers={"Authorization": f"Bearer {token}"}
+            base_url=graphsim.graph_base,
+            verify=ssl.create_default_context(cafile=graphsim.ca_path),
+            headers={"Authorization": f"Bearer {token}"},
         )
         clients.append(client)
         return client

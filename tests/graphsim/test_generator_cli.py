@@ -45,7 +45,9 @@ def test_generated_huge_tenant_pages_through_50k_devices() -> None:
     with GraphSimulator([doc]) as sim:
         token = sim.mint_access_token(TID, client_id)
         with httpx.Client(
-            base_url=sim.graph_base, verify=ssl.create_default_context(cafile=sim.ca_path), headers={"Authorization": f"Bearer {token}"}
+            base_url=sim.graph_base,
+            verify=ssl.create_default_context(cafile=sim.ca_path),
+            headers={"Authorization": f"Bearer {token}"},
         ) as c:
             url: str | None = "/v1.0/deviceManagement/managedDevices?$select=id,complianceState"
             seen, pages = 0, 0

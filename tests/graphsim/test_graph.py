@@ -63,7 +63,9 @@ def _all_pages(client: httpx.Client, url: str) -> tuple[list[dict], list[dict]]:
 
 # -- authentication ------------------------------------------------------------------
 def test_missing_token_is_401_invalid_authentication_token(graphsim: GraphSimulator) -> None:
-    response = httpx.get(f"{graphsim.graph_base}/v1.0/organization", verify=ssl.create_default_context(cafile=graphsim.ca_path))
+    response = httpx.get(
+        f"{graphsim.graph_base}/v1.0/organization", verify=ssl.create_default_context(cafile=graphsim.ca_path)
+    )
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == "InvalidAuthenticationToken"

@@ -93,7 +93,8 @@ def test_discovery_by_domain_name_resolves_to_tenant_guid(graphsim: GraphSimulat
 )
 def test_discovery_errors(graphsim: GraphSimulator, tenant: str, code: int) -> None:
     response = httpx.get(
-        f"{graphsim.authority_base}/{tenant}/v2.0/.well-known/openid-configuration", verify=ssl.create_default_context(cafile=graphsim.ca_path)
+        f"{graphsim.authority_base}/{tenant}/v2.0/.well-known/openid-configuration",
+        verify=ssl.create_default_context(cafile=graphsim.ca_path),
     )
     assert response.status_code == 400
     body = response.json()

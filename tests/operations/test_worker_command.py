@@ -95,8 +95,11 @@ def test_a_batch_worker_starts_due_schedules(world, settings, graph_settings):
 
     connection = secret_connection(world)
     schedule = Schedule.objects.create(
-        workspace=world.a, environment=connection.environment, operation_type="compliance.snapshot",
-        frequency="hourly", next_run_at=timezone.now() - timezone.timedelta(minutes=1),
+        workspace=world.a,
+        environment=connection.environment,
+        operation_type="compliance.snapshot",
+        frequency="hourly",
+        next_run_at=timezone.now() - timezone.timedelta(minutes=1),
     )
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     call_command("worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)

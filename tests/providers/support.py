@@ -21,7 +21,9 @@ def environment_for(world, tenant_id: str = fx.GOLDEN_TENANT_ID, name: str = "Go
     return EnvironmentFactory(workspace=world.a, display_name=name, tenant_id=tenant_id)
 
 
-def secret_connection(world, environment=None, *, client_id=fx.GOLDEN_CLIENT_ID, secret=fx.GOLDEN_CLIENT_SECRET, name="Graph"):
+def secret_connection(
+    world, environment=None, *, client_id=fx.GOLDEN_CLIENT_ID, secret=fx.GOLDEN_CLIENT_SECRET, name="Graph"
+):
     environment = environment or environment_for(world)
     return services.connection_create(
         actor=world.owner,

@@ -103,12 +103,16 @@ def test_connection_of_another_environment_is_not_found_through_this_environment
     assert response.status_code == 404
 
 
-def test_check_only_enqueues_and_renders_without_any_outbound_call(client, world, settings, django_capture_on_commit_callbacks):
+def test_check_only_enqueues_and_renders_without_any_outbound_call(
+    client, world, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     connection = secret_connection(world)
     client.force_login(world.members["operator"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("console:connection-check", world, connection.environment, connection_id=connection.pk))
+        response = client.post(
+            url("console:connection-check", world, connection.environment, connection_id=connection.pk)
+        )
     run = OperationRun.objects.get()
     assert (run.type, run.status) == (OperationType.PROVIDER_HEALTH_CHECK, RunStatus.QUEUED)
     assert response.status_code == 302 and response["Location"].endswith(f"/operations/{run.pk}/")
@@ -124,12 +128,16 @@ def test_disabled_connection_cannot_be_checked(client, world):
     connection = secret_connection(world)
     services.connection_set_enabled(actor=world.owner, connection=connection, enabled=False)
     client.force_login(world.owner)
-    response = client.post(url("console:connection-check", world, connection.environment, connection_id=connection.pk), follow=True)
+    response = client.post(
+        url("console:connection-check", world, connection.environment, connection_id=connection.pk), follow=True
+    )
     assert "disabled" in response.content.decode()
     assert not OperationRun.objects.exists()
 
 
-def test_canary_secret_never_appears_in_pages_audit_runs_or_logs(client, world, graph_settings, caplog, django_capture_on_commit_callbacks):
+def test_canary_secret_never_appears_in_pages_audit_runs_or_logs(
+    client, world, graph_settings, caplog, django_capture_on_commit_callbacks
+):
     """Create with a canary secret, check the connection (it fails: wrong secret), then sweep."""
     caplog.set_level(logging.DEBUG)
     env = environment_for(world)
@@ -154,10 +162,15 @@ def test_canary_secret_never_appears_in_pages_audit_runs_or_logs(client, world, 
         response = client.get(page)
         assert response.status_code == 200, page
         assert CANARY_SECRET not in response.content.decode(), page
-    stored = [str(list(AuditLog.objects.values())), str(list(OperationRun.objects.values())),
-              str(list(ProviderConnection.objects.values()))]
+    stored = [
+        str(list(AuditLog.objects.values())),
+        str(list(OperationRun.objects.values())),
+        str(list(ProviderConnection.objects.values())),
+    ]
     assert all(CANARY_SECRET not in text for text in stored)
-    assert all(CANARY_SECRET not in record.getMessage() and CANARY_SECRET not in str(record.args) for record in caplog.records)
+    assert all(
+        CANARY_SECRET not in record.getMessage() and CANARY_SECRET not in str(record.args) for record in caplog.records
+    )
 
 
 def test_connection_list_query_count_is_independent_of_row_count(client, world):
@@ -178,8 +191,13 @@ def test_connection_list_query_count_is_independent_of_row_count(client, world):
                 from tenantpilot.providers import services
 
                 services.connection_create(
-                    actor=world.owner, environment=env, display_name=f"Cert {i}", entra_tenant_id=env.tenant_id,
-                    client_id=fx.GOLDEN_CLIENT_ID, auth_type="certificate", certificate=make_certificate()[0],
+                    actor=world.owner,
+                    environment=env,
+                    display_name=f"Cert {i}",
+                    entra_tenant_id=env.tenant_id,
+                    client_id=fx.GOLDEN_CLIENT_ID,
+                    auth_type="certificate",
+                    certificate=make_certificate()[0],
                 )
 
     def count():

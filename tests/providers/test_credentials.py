@@ -58,8 +58,13 @@ def test_rotation_reencrypts_every_credential_with_the_newest_key_without_loss(w
     from tenantpilot.providers import services
 
     second = services.connection_create(
-        actor=world.owner, environment=first.environment, display_name="Cert", entra_tenant_id=first.entra_tenant_id,
-        client_id=first.client_id, auth_type="certificate", certificate=bundle,
+        actor=world.owner,
+        environment=first.environment,
+        display_name="Cert",
+        entra_tenant_id=first.entra_tenant_id,
+        client_id=first.client_id,
+        auth_type="certificate",
+        certificate=bundle,
     )
     old_key = (tmp_path / "credential_keys").read_text().split()[0]
     before = dict(ProviderCredential.objects.values_list("pk", "ciphertext"))
@@ -123,6 +128,6 @@ def test_bad_certificates_are_refused_with_a_field_error(bundle):
 def test_key_of_another_certificate_is_refused():
     _cert_a, cert_pem_a, _ = make_certificate()
     cert_b, _, _ = make_certificate()
-    key_b = cert_b[cert_b.index(b"-----BEGIN PRIVATE KEY-----"):]
+    key_b = cert_b[cert_b.index(b"-----BEGIN PRIVATE KEY-----") :]
     with pytest.raises(ValidationFailed, match="does not belong"):
         certificate_material(cert_pem_a.encode() + key_b)

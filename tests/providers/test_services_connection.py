@@ -139,14 +139,20 @@ def test_deleting_the_default_prefers_an_enabled_successor(world):
 
 def test_replace_credential_is_write_only_and_resets_health(world):
     connection = secret_connection(world)
-    services.connection_record_health(connection=connection, health="healthy", reason_code="", message="", permissions={})
-    services.connection_replace_credential(actor=world.owner, connection=connection, auth_type="client_secret", client_secret=CANARY_SECRET)
+    services.connection_record_health(
+        connection=connection, health="healthy", reason_code="", message="", permissions={}
+    )
+    services.connection_replace_credential(
+        actor=world.owner, connection=connection, auth_type="client_secret", client_secret=CANARY_SECRET
+    )
     connection.refresh_from_db()
     assert connection.health == ConnectionHealth.UNKNOWN
     row = AuditLog.objects.get(action=AuditAction.CONNECTION_CREDENTIAL_REPLACED)
     assert CANARY_SECRET not in str(row.metadata)
     with pytest.raises(ValidationFailed) as exc:
-        services.connection_replace_credential(actor=world.owner, connection=connection, auth_type="client_secret", client_secret="")
+        services.connection_replace_credential(
+            actor=world.owner, connection=connection, auth_type="client_secret", client_secret=""
+        )
     assert exc.value.field == "client_secret"
 
 
@@ -157,7 +163,11 @@ def test_enable_disable_and_idempotence(world):
     with pytest.raises(Conflict):
         services.connection_set_enabled(actor=world.owner, connection=connection, enabled=False)
     services.connection_set_enabled(actor=world.owner, connection=connection, enabled=True)
-    actions = list(AuditLog.objects.filter(action__startswith="provider_connection.").order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditLog.objects.filter(action__startswith="provider_connection.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions[-2:] == [AuditAction.CONNECTION_DISABLED, AuditAction.CONNECTION_ENABLED]
 
 

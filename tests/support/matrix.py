@@ -114,9 +114,11 @@ def api_token_for(world: World, user: Any, *, read_only: bool = False) -> str:
     cache = world.__dict__.setdefault("_api_tokens", {})
     key = (user.pk, read_only)
     if key not in cache:
-        membership = WorkspaceMembership.objects.filter(user=user).order_by(
-            Case(When(workspace=world.a, then=0), default=1), "pk"
-        ).first()
+        membership = (
+            WorkspaceMembership.objects.filter(user=user)
+            .order_by(Case(When(workspace=world.a, then=0), default=1), "pk")
+            .first()
+        )
         if membership is None:
             membership = MembershipFactory(user=user, role=Role.OWNER)
         scope = scope_for_workspace(user, membership.workspace)

@@ -19,7 +19,10 @@ class AuditAction(models.TextChoices):
     MEMBER_ACCESS_CHANGED = "membership.access_changed", "Member environment access changed"
     CONNECTION_CREATED = "provider_connection.created", "Provider connection created"
     CONNECTION_UPDATED = "provider_connection.updated", "Provider connection updated"
-    CONNECTION_CREDENTIAL_REPLACED = "provider_connection.credential_replaced", "Provider connection credential replaced"
+    CONNECTION_CREDENTIAL_REPLACED = (
+        "provider_connection.credential_replaced",
+        "Provider connection credential replaced",
+    )
     CONNECTION_DEFAULT_CHANGED = "provider_connection.default_changed", "Default provider connection changed"
     CONNECTION_ENABLED = "provider_connection.enabled", "Provider connection enabled"
     CONNECTION_DISABLED = "provider_connection.disabled", "Provider connection disabled"

@@ -1083,9 +1083,13 @@ def binding_supersede(
     text = clean_note(note, required=True)
     if accepted_fingerprint is not None:
         if mode is not ResolutionMode.ACCEPTED_LIMITATION:
-            raise ValidationFailed("Only an accepted limitation stores an accepted fingerprint.", field="resolution_mode")
+            raise ValidationFailed(
+                "Only an accepted limitation stores an accepted fingerprint.", field="resolution_mode"
+            )
         if not isinstance(accepted_fingerprint, str) or not _SHA256_HEX.fullmatch(accepted_fingerprint):
-            raise ValidationFailed("The accepted fingerprint must be a sha256 hex digest.", field="accepted_fingerprint")
+            raise ValidationFailed(
+                "The accepted fingerprint must be a sha256 hex digest.", field="accepted_fingerprint"
+            )
         resolution_reason = resolution_reason or ACCEPTED_CONTENT_REASON
     with transaction.atomic():
         environment = _lock_open_environment(binding.environment_id)

@@ -199,7 +199,9 @@ LOGGING = {
 
 # Microsoft endpoints. The defaults are Microsoft's; the demo and the tests point them at
 # graphsim (with its throw-away CA). The same code path serves both.
-TENANTPILOT_GRAPH_AUTHORITY_BASE = os.environ.get("TENANTPILOT_GRAPH_AUTHORITY_BASE", "https://login.microsoftonline.com")
+TENANTPILOT_GRAPH_AUTHORITY_BASE = os.environ.get(
+    "TENANTPILOT_GRAPH_AUTHORITY_BASE", "https://login.microsoftonline.com"
+)
 TENANTPILOT_GRAPH_BASE = os.environ.get("TENANTPILOT_GRAPH_BASE", "https://graph.microsoft.com")
 TENANTPILOT_GRAPH_CA_BUNDLE = os.environ.get("TENANTPILOT_GRAPH_CA_BUNDLE") or None
 # Fernet keys for provider credentials, newest first (comma-separated). Empty: var/credential_keys.
