@@ -21,6 +21,18 @@ from tests.providers.support import CANARY_SECRET, environment_for, secret_conne
 
 OWNER = ["--as", "owner@alpha.test", "--workspace", "alpha"]
 
+# The CLI runs like a real command (``run_from_argv``), which closes the database connections at
+# its end: on PostgreSQL that would end a test transaction, so these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _runs_stay_queued(request, settings):
+    """Committed starts would run at once under the immediate backend; queue them instead, as a
+    real deployment does, except in the ``--wait`` tests, which need the run to execute."""
+    if "graph_settings" not in request.fixturenames:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 
 @pytest.fixture
 def cli(capsys):

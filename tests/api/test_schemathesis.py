@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -29,7 +31,30 @@ from tests.support.network import no_outbound_connections
 # to prove the rule on every path, and keeps the whole file within its time budget.
 CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"unexpected-methods": ["DELETE"]}}})
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"), config=CONFIG)
-schema.app = get_wsgi_application()
+
+
+class _KeepTheTestConnection:
+    """The Django WSGI app as its test client runs it: neither the start nor the end of a request
+    closes the database connection (on PostgreSQL that would end the test's transaction)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = self.app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                response.close()  # sends request_finished while close_old_connections is disconnected
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
+schema.app = _KeepTheTestConnection(get_wsgi_application())
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
