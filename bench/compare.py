@@ -19,6 +19,9 @@ that the number of queries does not grow with the number of subjects.
 throttling: the sync is not what is measured here), then times capturing it and comparing it
 with itself (same tenant: every subject resolves by exact identity, which the first compare
 records as bindings).
+
+``BENCH_PROFILE_CORE=/tmp/core.prof`` writes a cProfile of the compare core (its timing then
+includes the profiler's overhead).
 """
 
 from __future__ import annotations
@@ -86,7 +89,15 @@ def timed_core(into: dict[str, float]) -> Iterator[None]:
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
+        profile_to = os.environ.get("BENCH_PROFILE_CORE")
         try:
+            if profile_to:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                result = profiler.runcall(original, *args, **kwargs)
+                profiler.dump_stats(profile_to)
+                return result
             return original(*args, **kwargs)
         finally:
             into["core_s"] = into.get("core_s", 0.0) + time.perf_counter() - started
