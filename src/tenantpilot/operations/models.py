@@ -194,3 +194,26 @@ class Notification(models.Model):
 
     def clean(self) -> None:
         check_environment_workspace(self)
+
+
+class WorkerHeartbeat(models.Model):
+    """A ``tenantpilot worker`` process that is alive: its housekeeping thread refreshes ``seen_at``
+    every few seconds (``operations.heartbeats``), and removes the row when the worker stops.
+
+    ``/readyz`` answers ready only while some row was seen within the last minute, so a web node
+    whose runs would never be picked up is taken out of rotation. Rows of workers that died
+    without saying goodbye are pruned after a day. No tenant data: platform-level, no workspace.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "worker_heartbeats"
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return self.worker_id
