@@ -7,12 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.console import selectors_home
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.pagination import paginate, query_without_page
-from tenantpilot.providers.selectors import with_default_connection_health
 from tenantpilot.tenancy import policies
 from tenantpilot.tenancy.authority import Scope
-from tenantpilot.tenancy.selectors import environment_list, workspace_list_for_user
+from tenantpilot.tenancy.selectors import workspace_list_for_user
 
 
 def root(request: HttpRequest) -> HttpResponse:
@@ -30,18 +30,20 @@ def workspace_picker(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Capability.WORKSPACE_VIEW)
 def workspace_home(request: HttpRequest, scope: Scope) -> HttpResponse:
-    """The environments the member may see, searchable, paginated."""
+    """The landing page: which environments need attention (most urgent first), where drift is,
+    what runs and what failed recently, each with its next action. Database only, and a constant
+    number of queries whatever the number of environments."""
     show_archived = request.GET.get("archived") == "1"
     search = request.GET.get("q", "")[:100]
-    environments = environment_list(scope=scope, include_archived=show_archived, search=search)
-    if scope.can(Capability.PROVIDER_VIEW):
-        environments = with_default_connection_health(environments)
+    environments = selectors_home.environments_for_home(scope=scope, include_archived=show_archived, search=search)
+    page = paginate(request, environments)
     return render(
         request,
         "console/workspace_home.html",
         {
             "scope": scope,
-            "page": paginate(request, environments),
+            "page": page,
+            "home": selectors_home.home_page(scope=scope, environments=list(page.object_list)),
             "query": query_without_page(request),
             "search": search,
             "show_archived": show_archived,
