@@ -14,6 +14,17 @@ Provider facts used here (shared/reference/graph-fidelity.md §2.4–2.6):
 - Built-in Intune role definitions (``isBuiltIn`` or ``isBuiltInRoleDefinition`` true) are
   provider built-ins keyed by their well-known id (the same in every tenant); custom roles are
   tenant-owned policies.
+- Microsoft-managed Conditional Access policies (and the Baseline Security Mode policies Microsoft
+  creates) carry a ``templateId`` of Microsoft's managed-policy template family
+  ``4200930c-0da2-4e33-ca01-…`` (observed in real exports: ``…ca01-000000000005`` "Multifactor
+  authentication for Microsoft partners and vendors", ``…ca01-000000000007`` "Microsoft-managed:
+  Multifactor authentication and reauthentication for risky sign-ins", ``…ca01-300000000011``
+  "Baseline Security Mode: …"); the policy id is per tenant, so the template id is the
+  tenant-independent discriminator. Policies an admin created from an ordinary template (other
+  ``templateId`` values) and the ``"Microsoft-managed:"`` display-name prefix (absent in some
+  exports, and a display name is never identity) do not make a built-in.
+- Microsoft-published remediation scripts (``deviceHealthScripts`` with ``isGlobalScript`` true)
+  are built-ins keyed by their id (a global script is one Microsoft object shown in every tenant).
 - ``allLicensedUsersAssignmentTarget`` / ``allDevicesAssignmentTarget`` are virtual assignment
   targets (no real object); their well-known virtual group ids (:data:`ALL_LICENSED_USERS_ID`,
   :data:`ALL_DEVICES_ID`) are recognized too, e.g. when a group id is read out of an assignment.
@@ -90,6 +101,11 @@ DEFAULT_SCOPE_TAG_ID = "0"
 #: the same well-known id in every tenant and are Microsoft's, not the tenant's.
 ROLE_DEFINITIONS = "roleDefinitions"
 
+CONDITIONAL_ACCESS_POLICIES = "conditionalAccessPolicies"
+#: Microsoft's managed Conditional Access template family (see the module docstring).
+MICROSOFT_MANAGED_CA_TEMPLATE = re.compile(r"4200930c-0da2-4e33-ca01-[0-9a-f]{12}", re.IGNORECASE)
+DEVICE_HEALTH_SCRIPTS = "deviceHealthScripts"
+
 ALL_LICENSED_USERS_ID = "acacacac-9df4-4c7d-9d50-4ef0226f57a9"
 ALL_DEVICES_ID = "adadadad-808e-44e2-905a-0b7873a8a531"
 _ODATA_PREFIX = "#microsoft.graph."
@@ -107,10 +123,15 @@ _GROUP_TARGETS = frozenset({f"{_ODATA_PREFIX}groupAssignmentTarget", f"{_ODATA_P
 _CONFIG_MANAGER_TARGET = f"{_ODATA_PREFIX}configurationManagerCollectionAssignmentTarget"
 
 
+# Collection paths whose last segment is not the resource type's name.
+_COLLECTION_ALIASES = {"identity/conditionalAccess/policies": CONDITIONAL_ACCESS_POLICIES}
+
+
 def _normalize_resource_type(resource_type: str) -> str:
     if not isinstance(resource_type, str) or not resource_type.strip("/"):
         raise UnclassifiableResource(f"resource type must be a Graph collection name, got {resource_type!r}")
-    return resource_type.rstrip("/").rsplit("/", 1)[-1]
+    path = resource_type.strip("/")
+    return _COLLECTION_ALIASES.get(path, path.rsplit("/", 1)[-1])
 
 
 def _subtype(item: Mapping[str, Any]) -> str | None:
@@ -213,6 +234,34 @@ class MicrosoftAdapter(ProviderAdapter):
                 resource_type=rtype,
                 provider_resource_id=object_id,
                 discriminator=f"{rtype}/{object_id}",
+                fingerprint=fingerprint,
+                is_builtin=True,
+            )
+            return identity, SubjectClass.PROVIDER_BUILTIN, SupportLevel.INVENTORY_ONLY, label
+
+        template_id = item.get("templateId")
+        if (
+            rtype == CONDITIONAL_ACCESS_POLICIES
+            and isinstance(template_id, str)
+            and MICROSOFT_MANAGED_CA_TEMPLATE.fullmatch(template_id)
+        ):
+            # State and exclusions of a Microsoft-managed policy are the tenant's choice: compared.
+            identity = ResourceIdentity(
+                provider_key=self.provider_key,
+                resource_type=rtype,
+                provider_resource_id=object_id,
+                discriminator=f"{rtype}/template/{template_id.lower()}",
+                fingerprint=fingerprint,
+                is_builtin=True,
+            )
+            return identity, SubjectClass.PROVIDER_BUILTIN, SupportLevel.SUPPORTED, label
+
+        if rtype == DEVICE_HEALTH_SCRIPTS and item.get("isGlobalScript") is True:
+            identity = ResourceIdentity(
+                provider_key=self.provider_key,
+                resource_type=rtype,
+                provider_resource_id=object_id,
+                discriminator=f"{rtype}/{object_id.lower()}",
                 fingerprint=fingerprint,
                 is_builtin=True,
             )
