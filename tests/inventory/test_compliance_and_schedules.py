@@ -117,18 +117,21 @@ def test_due_schedule_starts_a_system_run_and_moves_on(world, django_capture_on_
     assert schedules_run_due(now=now + dt.timedelta(minutes=30)) == []
 
 
-def test_busy_scope_skips_says_so_and_moves_next_run_on(world):
+def test_busy_scope_waits_and_skips_only_a_turn_blocked_for_a_whole_period(world):
     env = _env_with_connection(world)
     now = timezone.now()
     busy = queued_run(env, kind=OperationType.PROVIDER_HEALTH_CHECK)
     schedule = schedule_update(
         actor=world.owner, environment=env, operation_type="inventory.sync", frequency="daily", now=now
     )
-    results = schedules_run_due(now=now)
+    assert [r.result for r in schedules_run_due(now=now)] == ["waiting_for_scope"]
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == now and not AuditLog.objects.filter(action="schedule.skipped").exists()
+    results = schedules_run_due(now=now + dt.timedelta(days=1, minutes=1))
     assert [r.result for r in results] == ["scope_busy_skipped"]
     schedule.refresh_from_db()
     assert schedule.last_result == "scope_busy_skipped"
-    assert schedule.next_run_at == now + dt.timedelta(days=1)
+    assert schedule.next_run_at == now + dt.timedelta(days=1)  # the turn due now, still waiting
     assert OperationRun.objects.filter(environment=env).count() == 1
     skip = AuditLog.objects.get(action="schedule.skipped")
     assert skip.actor is None and skip.metadata["active_run_id"] == busy.pk

@@ -244,7 +244,8 @@ class Schedule(models.Model):
     """When one operation runs by itself in one environment (off / hourly / daily).
 
     Guarantees: one row per (environment, operation type); ``next_run_at`` is set exactly while
-    the schedule is on; every due tick moves it forward, whether it started a run or skipped.
+    the schedule is on; a due tick moves it forward once the turn is over (started, or skipped
+    with a reason); a turn waiting for a busy environment stays due, so no period is lost.
     """
 
     workspace = models.ForeignKey("tenancy.Workspace", on_delete=models.PROTECT, related_name="+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 from dataclasses import dataclass
@@ -9,12 +10,16 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from tenantpilot.audit.actions import AuditAction
+from tenantpilot.audit.models import AuditLog
 from tenantpilot.core.errors import NotFound
+from tenantpilot.operations.choices import OperationType, RunOutcome
+from tenantpilot.operations.models import OperationRun
 from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from . import policies
-from .choices import PolicyType
+from .choices import PolicyType, ScheduleResult
 from .content import SCRIPT_CONTENT_FIELDS, ReferenceNames, script_content_summary
 from .models import ComplianceSnapshot, InventoryItem, PolicyVersion, Schedule
 
@@ -159,6 +164,79 @@ def schedule_list(*, scope: Scope, environment: ManagedEnvironment) -> dict[str,
     scope.require(policies.VIEW_SCHEDULES)
     _check(scope, environment)
     return {s.operation_type: s for s in Schedule.objects.filter(environment=environment).select_related("last_run")}
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    """One recent thing the scheduler did in an environment: a scheduled run (with its outcome
+    and reason) or a skipped turn (with why). Safe to render: ids, codes and labels only."""
+
+    at: dt.datetime
+    operation_type: str
+    operation_label: str
+    status: str
+    reason_code: str
+    reason_label: str
+    run_id: int | None
+    is_problem: bool
+
+
+def schedule_history(*, scope: Scope, environment: ManagedEnvironment, limit: int = 10) -> list[ScheduleEvent]:
+    """The environment's latest scheduled runs and skipped turns, newest first (two queries).
+
+    A failed or partial scheduled run carries its registered reason; a skipped turn carries the
+    scheduler's reason (from its audit row), so neither is lost when a later turn succeeds.
+    """
+    scope.require(policies.VIEW_SCHEDULES)
+    _check(scope, environment)
+    runs = (
+        OperationRun.objects.filter(environment=environment, initiator__isnull=True, context__has_key="schedule_id")
+        .only("pk", "type", "status", "outcome", "reason_code", "created_at")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    skips = (
+        AuditLog.objects.filter(environment=environment, action=AuditAction.SCHEDULE_SKIPPED)
+        .only("created_at", "metadata")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    events = [
+        ScheduleEvent(
+            at=run.created_at,
+            operation_type=run.type,
+            operation_label=_operation_label(run.type),
+            status=run.get_outcome_display() if not run.is_active else run.get_status_display(),
+            reason_code=run.reason_code,
+            reason_label=run.reason_label,
+            run_id=run.pk,
+            is_problem=run.outcome in (RunOutcome.FAILED, RunOutcome.PARTIALLY_SUCCEEDED),
+        )
+        for run in runs
+    ]
+    for row in skips:
+        reason = str(row.metadata.get("reason", ""))
+        kind = str(row.metadata.get("operation_type", ""))
+        active = row.metadata.get("active_run_id")
+        events.append(
+            ScheduleEvent(
+                at=row.created_at,
+                operation_type=kind,
+                operation_label=_operation_label(kind),
+                status="Skipped",
+                reason_code=reason,
+                reason_label=str(ScheduleResult(reason).label) if reason in ScheduleResult.values else reason,
+                run_id=active if isinstance(active, int) else None,
+                is_problem=True,
+            )
+        )
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events[:limit]
+
+
+def _operation_label(value: str) -> str:
+    try:
+        return str(OperationType(value).label)
+    except ValueError:
+        return value
 
 
 def inventory_reference_names(*, environment_id: int) -> ReferenceNames:

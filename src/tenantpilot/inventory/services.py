@@ -679,10 +679,16 @@ def schedules_run_due(*, now: dt.datetime | None = None, limit: int = 500) -> li
     """Start every due schedule as a system run (no initiator, so no notification).
 
     Each due schedule is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; plain
-    locking elsewhere), so concurrent tickers never start the same schedule twice. A busy scope
-    skips (``scope_busy_skipped``, audited) and a missing/disabled connection skips
-    (``no_connection``); either way ``next_run_at`` moves on by one period from now, so a skipped
-    schedule does not fire again on every tick. Schedules with a registered runner
+    locking elsewhere), so concurrent tickers never start the same schedule twice. A schedule
+    that finds its environment busy (another operation due in the same tick, or running) is
+    queued behind it: the turn stays due (``waiting_for_scope``, not audited) and a later tick
+    starts it once the scope is free; due schedules are taken oldest first, so the waiting one
+    goes before anything that fell due later. Only a turn that waited a whole period is given up
+    (``scope_busy_skipped``, audited) and the turn due now takes its place, still in step. A
+    missing/disabled connection skips (``no_connection``, audited). A finished turn moves
+    ``next_run_at`` on by one period from when it was due (kept in step, not pushed back by a
+    wait; from now when that is already past), so a skip does not fire again on every tick.
+    Schedules with a registered runner
     (:func:`register_schedule_runner`: baseline compare) run after the others and may keep their
     turn open (waiting for a sync or a busy scope) without losing the period.
     """
@@ -717,6 +723,7 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
         runner = _SCHEDULE_RUNNERS.get(schedule.operation_type)
         due_at = schedule.next_run_at
         done = True
+        next_turn: dt.datetime | None = None
         connection = connection_for_operations(environment)
         if environment.is_archived:
             result = ScheduleResult.ENVIRONMENT_ARCHIVED
@@ -735,8 +742,17 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
                     context={"scheduled": True, "schedule_id": schedule.pk},
                 )
             except ScopeBusy as busy:
-                result = ScheduleResult.SCOPE_BUSY_SKIPPED
                 run = busy.active_run
+                if _waited_a_whole_period(schedule.frequency, due_at, now):
+                    # The turn lost its whole period to another run: say so (audited below) and
+                    # go on with the turn that is due now, in step, still waiting for the scope.
+                    result = ScheduleResult.SCOPE_BUSY_SKIPPED
+                    next_turn = _current_turn(schedule.frequency, due_at, now)
+                else:
+                    # Queued behind the active run: the turn stays due and the next tick (every
+                    # minute) starts it once the scope is free, so no period is lost.
+                    result = ScheduleResult.WAITING_FOR_SCOPE
+                    done = False
             else:
                 run = started.run
                 result = ScheduleResult.DEDUPED if started.deduped else ScheduleResult.STARTED
@@ -758,9 +774,21 @@ def _run_one_schedule(schedule_id: int, now: dt.datetime) -> TickResult | None:
         if result in (ScheduleResult.STARTED, ScheduleResult.DEDUPED) and run is not None:
             schedule.last_run = run
         if done:  # else the turn goes on: still due, the next tick tries again
-            schedule.next_run_at = _next_turn(schedule.frequency, due_at if runner is not None else None, now)
+            schedule.next_run_at = next_turn or _next_turn(schedule.frequency, due_at, now)
         schedule.save(update_fields=["last_run_at", "last_result", "last_run", "next_run_at", "updated_at"])
     return TickResult(schedule.pk, schedule.operation_type, result.value, run.pk if run is not None else None)
+
+
+def _waited_a_whole_period(frequency: str, due_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the turn due at ``due_at`` has waited so long that the next one is due too."""
+    following = next_run_after(frequency, due_at)
+    return following is not None and following <= now
+
+
+def _current_turn(frequency: str, due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The latest turn in step with ``due_at`` that is due at ``now`` (``due_at`` itself at least)."""
+    step = _FREQUENCY_STEP[ScheduleFrequency(frequency)]
+    return due_at + step * ((now - due_at) // step)
 
 
 def _next_turn(frequency: str, due_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
