@@ -52,6 +52,15 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created", "API token created"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
     API_TOKEN_USED_AFTER_REVOKE = "api_token.used_after_revoke", "Revoked API token presented"
+    ALERT_PREFERENCE_UPDATED = "alert_preference.updated", "Alert e-mail preference changed"
+    ALERT_SETTINGS_UPDATED = "alert_settings.updated", "Alert settings changed"
+    ALERT_WEBHOOK_SECRET_ROTATED = "alert_webhook.secret_rotated", "Alert webhook secret replaced"
+    ALERT_WEBHOOK_REMOVED = "alert_webhook.removed", "Alert webhook removed"
+    ALERT_WEBHOOK_TESTED = "alert_webhook.tested", "Alert webhook test sent"
+    INVITATION_CREATED = "invitation.created", "Invitation sent"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    LOGIN_CREATED = "auth.login_created", "Login created"
 
 
 # Platform-level actions: rows without a workspace (shown in the platform admin only).

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from tenantpilot.authz.roles import Role
 from tenantpilot.core.db import check_environment_workspace
 
+from .models_invitations import Invitation, InvitationEnvironment  # noqa: F401  (registers the invitation models)
 from .models_tokens import ApiToken, ApiTokenQuerySet  # noqa: F401  (registers the token model with the app)
 
 DOMAIN_VALIDATOR = RegexValidator(
