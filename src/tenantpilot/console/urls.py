@@ -15,8 +15,11 @@ from .views import (
     environments,
     inventory,
     inventory_types,
+    invitations,
     members,
     operations,
+    password_reset,
+    platform,
     tokens,
     workspaces,
 )
@@ -96,6 +99,12 @@ workspace_patterns = [
     path("members/<int:membership_id>/role/", members.member_change_role, name="member-role"),
     path("members/<int:membership_id>/access/", members.member_access, name="member-access"),
     path("members/<int:membership_id>/remove/", members.member_remove, name="member-remove"),
+    path("members/invite/", invitations.invitation_create, name="invitation-create"),
+    path(
+        "members/invitations/<int:invitation_id>/revoke/",
+        invitations.invitation_revoke,
+        name="invitation-revoke",
+    ),
     path("audit/", audit.audit_log, name="audit"),
     path("api-tokens/", tokens.token_list, name="api-tokens"),
     path("api-tokens/<int:token_id>/revoke/", tokens.token_revoke, name="api-token-revoke"),
@@ -137,6 +146,21 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", password_reset.ConsolePasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", password_reset.ConsolePasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        password_reset.ConsolePasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        password_reset.ConsolePasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    # The invitee is not a member yet: outside the workspace routes; the token decides (404 otherwise).
+    path("invitations/<slug:workspace>/<str:token>/", invitations.invitation_accept, name="invitation-accept"),
+    path("platform/workspaces/new/", platform.workspace_create, name="platform-workspace-create"),
     path("w/", workspaces.workspace_picker, name="workspace-picker"),
     path("w/<slug:workspace>/", include(workspace_patterns)),
 ]

@@ -140,6 +140,35 @@ LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:workspace-picker"
 LOGOUT_REDIRECT_URL = "console:login"
 
+# E-mail (invitations, password reset, alerts) through Django's mailers. With
+# TENANTPILOT_EMAIL_HOST set, mail goes out over SMTP (STARTTLS on port 587, implicit TLS on 465);
+# without it, mail is written to the server's standard output (the demo and development).
+_EMAIL_HOST = os.environ.get("TENANTPILOT_EMAIL_HOST", "")
+_EMAIL_PORT = int(os.environ.get("TENANTPILOT_EMAIL_PORT", "587"))
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _EMAIL_HOST,
+                "port": _EMAIL_PORT,
+                "username": os.environ.get("TENANTPILOT_EMAIL_USER", ""),
+                "password": os.environ.get("TENANTPILOT_EMAIL_PASSWORD", ""),
+                "use_tls": _env_bool("TENANTPILOT_EMAIL_USE_TLS", _EMAIL_PORT == 587),
+                "use_ssl": _env_bool("TENANTPILOT_EMAIL_USE_SSL", _EMAIL_PORT == 465),
+                "timeout": int(os.environ.get("TENANTPILOT_EMAIL_TIMEOUT", "10")),
+            },
+        }
+        if _EMAIL_HOST
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("TENANTPILOT_DEFAULT_FROM_EMAIL", "TenantPilot <tenantpilot@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The console's public address (e.g. https://tenantpilot.example.com), for links made outside a
+# request (`tenantpilot create-workspace`). Links in mail sent from a page use that page's host.
+TENANTPILOT_BASE_URL = os.environ.get("TENANTPILOT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

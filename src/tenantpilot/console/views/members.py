@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.authz.roles import grantable_roles
+from tenantpilot.authz.roles import can_grant, grantable_roles
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm, form_status
 from tenantpilot.console.pagination import paginate
@@ -21,6 +21,7 @@ from tenantpilot.tenancy.selectors import (
     membership_list,
     membership_visible_grant_ids,
 )
+from tenantpilot.tenancy.selectors_invitations import invitation_list
 
 
 def _to_members(scope: Scope) -> HttpResponse:
@@ -32,6 +33,8 @@ def member_list(request: HttpRequest, scope: Scope) -> HttpResponse:
     page = paginate(request, membership_list(scope=scope))
     rows = [(m, policies.can_manage_membership(scope, m)) for m in page.object_list]
     roles = grantable_roles(scope.role)
+    can_manage = scope.can(Capability.WORKSPACE_MANAGE_MEMBERS)
+    invitations = [(i, can_grant(scope.role, i.role)) for i in invitation_list(scope=scope)] if can_manage else []
     return render(
         request,
         "console/members/list.html",
@@ -40,8 +43,9 @@ def member_list(request: HttpRequest, scope: Scope) -> HttpResponse:
             "page": page,
             "rows": rows,
             "roles": roles,
-            "can_manage": scope.can(Capability.WORKSPACE_MANAGE_MEMBERS),
+            "can_manage": can_manage,
             "add_form": MemberAddForm(roles=roles),
+            "invitations": invitations,
         },
     )
 
