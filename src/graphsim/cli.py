@@ -6,18 +6,25 @@ import argparse
 import json
 import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+from .control import CONTROL_COMMANDS, STATE_FILE, ControlServer, control_main
 from .server import FIXTURES_DIR, GraphSimulator
-
-STATE_FILE = "graphsim.json"
+from .tenants import TenantState
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
-    parser = argparse.ArgumentParser(prog="graphsim", description="Serve the Microsoft identity + Graph simulator.")
+    parser = argparse.ArgumentParser(
+        prog="graphsim",
+        description="Serve the Microsoft identity + Graph simulator. "
+        f"Change a running one's tenants with `graphsim {{{','.join(CONTROL_COMMANDS)}}} --help`.",
+    )
     parser.add_argument(
         "--fixtures", type=Path, default=FIXTURES_DIR, help="folder of tenant fixtures (default: shipped)"
     )
@@ -34,8 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _resolver(sim: GraphSimulator) -> Callable[[str], TenantState | None]:
+    def resolve(ident: str) -> TenantState | None:
+        try:
+            return sim.tenant(ident) if ident else None
+        except KeyError:
+            return None
+
+    return resolve
+
+
+def _write_state(state_path: Path, state: dict[str, Any]) -> None:
+    """Write the state file atomically, readable by its owner only (it holds the control token)."""
+    tmp = state_path.with_suffix(".json.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(state, indent=2))
+    os.replace(tmp, state_path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Start the simulator, print where it listens, and serve until SIGINT/SIGTERM."""
+    """Start the simulator, print where it listens, and serve until SIGINT/SIGTERM; or, with
+    ``list``/``change``/``rename``/``delete`` first, change the tenants of a running one."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0] in CONTROL_COMMANDS:
+        return control_main(argv)
     args = build_parser().parse_args(argv)
     if not args.fixtures.is_dir():
         print(f"graphsim: fixtures folder not found: {args.fixtures}", flush=True)
@@ -50,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             port_graph=args.port_graph,
         )
         sim.start()
+        control = ControlServer(_resolver(sim)).start()
     except (OSError, ValueError) as exc:
         print(f"graphsim: cannot start: {exc}", flush=True)
         return 1
@@ -63,9 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.ca_dir is not None:
             state_path = Path(args.ca_dir) / STATE_FILE
-            tmp = state_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(sim.state(), indent=2), encoding="utf-8")
-            os.replace(tmp, state_path)
+            _write_state(state_path, {**sim.state(), "control": control.state()})
         print(f"authority_base: {sim.authority_base}")
         print(f"graph_base:     {sim.graph_base}")
         print(f"ca_path:        {sim.ca_path}")
@@ -74,10 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         for tenant in sim.tenants:
             apps = ", ".join(str(a.get("clientId")) for a in tenant.apps)
             print(f"tenant {tenant.tenant_id}  {tenant.display_name}  apps: {apps}")
+        print(f"control:        {control.url} (token in the state file)")
         print("graphsim: serving; Ctrl+C to stop", flush=True)
         while not stop.wait(0.2):
             pass
     finally:
+        control.stop()
         sim.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

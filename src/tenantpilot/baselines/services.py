@@ -42,6 +42,7 @@ from .models import (
     BaselineSnapshotItem,
     BindingReview,
 )
+from .signals import send_compare_recorded
 
 #: Rows per INSERT when a snapshot or a compare result is stored.
 BULK_BATCH_SIZE = 1000
@@ -612,4 +613,5 @@ def compare_result_record(
                 "counts": {k: v for k, v in counts.items() if v},
             },
         )
+        send_compare_recorded(result)
     return result

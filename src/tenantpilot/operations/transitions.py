@@ -21,6 +21,7 @@ from tenantpilot.graph.errors import sanitize_message
 from .choices import RunOutcome, RunStatus, SummaryKey, is_legal_transition
 from .models import Notification, OperationRun
 from .reasons import RunReason, is_registered_reason, reason_default_message, reason_label
+from .signals import send_run_finished
 
 
 class IllegalTransition(Conflict):
@@ -101,6 +102,7 @@ class OperationRunService:
             run.save(update_fields=fields)
             if run.status == RunStatus.COMPLETED:
                 _notify_initiator(run)
+                send_run_finished(run)
         return run
 
     @classmethod

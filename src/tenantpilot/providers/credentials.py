@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,4 +282,46 @@ def rotate_credentials() -> dict[int, int]:
             ) from None
         ProviderCredential.objects.filter(pk=credential.pk).update(ciphertext=rotated)
         per_workspace[credential.workspace_id] = per_workspace.get(credential.workspace_id, 0) + 1
+    for store in _SEALED_STORES:
+        for workspace_id, count in store(_rotate_sealed).items():
+            per_workspace[workspace_id] = per_workspace.get(workspace_id, 0) + count
     return per_workspace
+
+
+# -- sealed secrets of other apps (e.g. an alert webhook's URL and signing secret) ----------
+
+#: A store of sealed secrets another app keeps (registered in its ``AppConfig.ready``): called by
+#: ``rotate_credentials`` with a function that re-seals one token under the newest key; it
+#: re-seals every token it holds and returns ``{workspace_id: tokens re-sealed}``.
+SealedStore = Callable[[Callable[[str], str]], Mapping[int, int]]
+_SEALED_STORES: list[SealedStore] = []
+
+
+def register_sealed_store(store: SealedStore) -> None:
+    """Register ``store`` (idempotent): key rotation re-seals its tokens with the credentials."""
+    if store not in _SEALED_STORES:
+        _SEALED_STORES.append(store)
+
+
+def seal_secret(document: Mapping[str, str]) -> str:
+    """Encrypt a small JSON document of strings with the credential key ring (the newest key)."""
+    return key_ring().encrypt(json.dumps(dict(document)).encode()).decode()
+
+
+def unseal_secret(token: str) -> dict[str, str]:
+    """Decrypt a token made by :func:`seal_secret`. Raises ``CredentialUnavailable`` (no secret in
+    it) when no key of the ring opens it or it is not such a document."""
+    try:
+        document = json.loads(key_ring().decrypt(token.encode()))
+    except (InvalidToken, ValueError):
+        raise CredentialUnavailable(UNDECRYPTABLE_MESSAGE) from None
+    if not isinstance(document, dict) or not all(isinstance(v, str) for v in document.values()):
+        raise CredentialUnavailable("The stored secret is unreadable: enter the secret again.")
+    return {str(k): v for k, v in document.items()}
+
+
+def _rotate_sealed(token: str) -> str:
+    try:
+        return key_ring().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise CredentialUnavailable("A sealed secret cannot be decrypted with any configured key.") from None

@@ -35,6 +35,7 @@ from .credentials import (
 )
 from .gateway import forget_connection
 from .models import ProviderConnection
+from .signals import send_connection_health_recorded
 
 
 def _material(
@@ -358,7 +359,8 @@ def connection_record_health(
             .select_related("environment__workspace")
             .get(pk=connection.pk)
         )
-        changed = (current.health, current.last_reason_code) != (health, reason_code)
+        previous_health, previous_reason_code = current.health, current.last_reason_code
+        changed = (previous_health, previous_reason_code) != (health, reason_code)
         current.health = health
         current.last_reason_code = reason_code
         current.last_message = message[:300]
@@ -376,6 +378,9 @@ def connection_record_health(
         )
         if changed:
             _audit(None, AuditAction.CONNECTION_HEALTH_RECORDED, current, health=health, reason_code=reason_code)
+        send_connection_health_recorded(
+            current, previous_health=previous_health, previous_reason_code=previous_reason_code
+        )
     return current
 
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "tenantpilot.alerts"
+    label = "alerts"
+    verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: Django loads ``apps.py`` before any model can be imported.
+        from . import receivers
+
+        receivers.connect()
