@@ -67,6 +67,14 @@ DEMO_PROFILE_DESCRIPTION = "The golden tenant's Intune configuration; every othe
 DEMO_GOLDEN_TENANT_ID = fx.GOLDEN_TENANT_ID
 DEMO_COMPARED_TENANT_IDS = (fx.DRIFTED_TENANT_ID, fx.DUPLICATES_TENANT_ID, fx.RENAMED_TENANT_ID)
 
+#: Set (to any non-empty value) by ``tenantpilot demo`` for its worker: human console logs.
+HUMAN_LOGS_ENV = "TENANTPILOT_DEMO_HUMAN_LOGS"
+#: Loggers still shown at INFO in the demo's human logs (the run lines); everything else: warnings.
+DEMO_LOUD_LOGGERS = ("tenantpilot.demo",)
+#: Loggers whose warnings repeat what a run's end line already says (one per Graph call or policy
+#: type of a failing run): errors only in the demo.
+DEMO_QUIET_LOGGERS = ("tenantpilot.graph", "tenantpilot.inventory.sync")
+
 logger = logging.getLogger("tenantpilot.demo")
 
 
@@ -123,6 +131,16 @@ def seed_demo() -> list[DemoLogin]:
                 )
         _seed_baseline(owner, workspace)
     return logins
+
+
+def demo_profile_id() -> int | None:
+    """The id of the demo's baseline profile, or None before the demo is seeded."""
+    workspace = Workspace.objects.filter(slug=DEMO_WORKSPACE_SLUG).first()
+    if workspace is None:
+        return None
+    return (
+        BaselineProfile.objects.filter(workspace=workspace, name=DEMO_PROFILE_NAME).values_list("pk", flat=True).first()
+    )
 
 
 def _seed_baseline(owner: object, workspace: Workspace) -> BaselineProfile:
