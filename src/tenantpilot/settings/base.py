@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tenantpilot.inventory",
     "tenantpilot.resources",
     "tenantpilot.baselines",
+    "tenantpilot.alerts",
     "tenantpilot.console",
     "tenantpilot.api",
 ]
@@ -255,4 +256,18 @@ TENANTPILOT_HEALTH_CHECK_RETRY_BUDGET_SECONDS = float(
 )
 TENANTPILOT_OPERATION_MODULES = [
     m.strip() for m in os.environ.get("TENANTPILOT_OPERATION_MODULES", "").split(",") if m.strip()
+]
+
+# Alerts (tenantpilot.alerts): deliveries are retried with exponential backoff (BASE, 2×BASE, …,
+# at most MAX seconds apart, MAX_ATTEMPTS in all). A webhook must be https unless its host is in
+# TENANTPILOT_ALERT_WEBHOOK_INSECURE_HOSTS (comma-separated; e.g. 127.0.0.1 for a local receiver),
+# and it may not resolve to a private or reserved address unless listed there.
+# Links in alert e-mails and webhooks start with TENANTPILOT_BASE_URL (above).
+TENANTPILOT_ALERT_MAX_ATTEMPTS = int(os.environ.get("TENANTPILOT_ALERT_MAX_ATTEMPTS", "6"))
+TENANTPILOT_ALERT_RETRY_BASE_SECONDS = float(os.environ.get("TENANTPILOT_ALERT_RETRY_BASE_SECONDS", "30"))
+TENANTPILOT_ALERT_RETRY_MAX_SECONDS = float(os.environ.get("TENANTPILOT_ALERT_RETRY_MAX_SECONDS", "3600"))
+TENANTPILOT_ALERT_DUE_GRACE_SECONDS = float(os.environ.get("TENANTPILOT_ALERT_DUE_GRACE_SECONDS", "60"))
+TENANTPILOT_ALERT_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("TENANTPILOT_ALERT_WEBHOOK_TIMEOUT_SECONDS", "10"))
+TENANTPILOT_ALERT_WEBHOOK_INSECURE_HOSTS = [
+    h.strip() for h in os.environ.get("TENANTPILOT_ALERT_WEBHOOK_INSECURE_HOSTS", "").split(",") if h.strip()
 ]
