@@ -24,9 +24,7 @@ PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
 def _invite(world, *, actor=None, email="new.person@customer.test", role=Role.OPERATOR, **kwargs):
-    return inv.invitation_create(
-        actor=actor or world.owner, workspace=world.a, email=email, role=role.value, **kwargs
-    )
+    return inv.invitation_create(actor=actor or world.owner, workspace=world.a, email=email, role=role.value, **kwargs)
 
 
 def _writes(fn, *args, **kwargs):
@@ -35,7 +33,7 @@ def _writes(fn, *args, **kwargs):
     users_before = get_user_model().objects.count()
     try:
         outcome = fn(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - the test inspects it
+    except Exception as error:
         outcome = error
     return (
         outcome,
