@@ -16,6 +16,7 @@ from tenantpilot.resources.selectors import inventory_item_descriptor
 from tenantpilot.tenancy.authority import scope_for_workspace
 from tenantpilot.tenancy.services_tokens import api_token_create
 from tests.baselines import factories as bf
+from tests.baselines.resolution_support import build_scenario
 from tests.inventory.factories import make_item, make_snapshot
 from tests.operations.helpers import finished_run, notification_for
 
@@ -61,7 +62,7 @@ def seed_path_records(world: Any) -> dict[str, Any]:
         descriptor=inventory_item_descriptor(bf.inventory_item(world.a1)),
         note="seeded binding",
     )
-    result = compare_result(world.a1)
+    rows = build_scenario(world.a1)
     run = finished_run(world.a1, connection=conn)
     owner_notification = notification_for(world.owner, world.a1, run=run)
     notification_for(world.members[Role.READONLY], world.a1)
@@ -72,8 +73,9 @@ def seed_path_records(world: Any) -> dict[str, Any]:
         "item_id": item.pk,
         "version_number": 1,
         "binding_id": made.pk,
-        "profile_id": result.profile_id,
-        "snapshot_id": result.snapshot_id,
+        "profile_id": rows.profile.pk,
+        "snapshot_id": rows.snapshot.pk,
+        "row_id": rows.drift.pk,
         "run_id": run.pk,
         "notification_id": owner_notification.pk,
         "membership_id": world.memberships[Role.READONLY].pk,

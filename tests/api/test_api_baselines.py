@@ -96,7 +96,7 @@ def test_csv_export_of_a_pair_never_compared_is_404_in_the_error_shape(client, w
 
 
 def _drift_url(name, world, row):
-    return _url(name, world, environment_id=world.a1.pk, item_id=row.pk)
+    return _url(name, world, environment_id=world.a1.pk, row_id=row.pk)
 
 
 def test_a_resolution_action_that_does_not_apply_to_the_row_names_the_action_field(client, world, owner_token):

@@ -13,6 +13,8 @@ from tenantpilot.authz.capabilities import Capability as C
 from tenantpilot.authz.roles import Role
 from tenantpilot.baselines import services as baseline_services
 from tenantpilot.baselines import services_resolution as resolution
+from tenantpilot.inventory.coverage import ALL_TYPES
+from tenantpilot.operations.choices import OperationType
 from tenantpilot.resources import services as binding_services
 from tenantpilot.resources.choices import ResolutionMode
 from tenantpilot.resources.selectors import inventory_item_descriptor
@@ -84,6 +86,11 @@ def compare_pair(world):
     return {"profile_id": bf.assigned_snapshot(world.a1).profile_id, "environment_id": world.a1.pk}
 
 
+def compare_profile(world):
+    """A profile with a snapshot, assigned to a1 only (hidden from members restricted to a2)."""
+    return {"profile_id": bf.assigned_snapshot(world.a1).profile_id}
+
+
 def result_pair(world):
     result = compare_result(world.a1)
     return {"profile_id": result.profile_id, "environment_id": world.a1.pk}
@@ -147,7 +154,7 @@ def drift_row(name: str, *, decided: bool = False):
     """A fresh compare result in a1 per request; ``name`` picks its row (rows kept on the world)."""
 
     def kwargs(world):
-        return {"environment_id": world.a1.pk, "item_id": getattr(_fresh_rows(world, decided=decided), name).pk}
+        return {"environment_id": world.a1.pk, "row_id": getattr(_fresh_rows(world, decided=decided), name).pk}
 
     return kwargs
 
@@ -347,6 +354,26 @@ CASES = [
         ok_status=START,
         **ENV,
     ),
+    RouteCase("api-v1:schedule-list", C.PROVIDER_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:schedule-update",
+        C.PROVIDER_MANAGE,
+        "PUT",
+        kwargs=lambda w: {**env(w), "operation_type": OperationType.INVENTORY_SYNC.value},
+        data=lambda w: {"frequency": "hourly"},
+        audit_action=AuditAction.SCHEDULE_UPDATED,
+        **ENV,
+    ),
+    RouteCase("api-v1:inventory-types", C.PROVIDER_VIEW, kwargs=env, **ENV),
+    RouteCase(
+        "api-v1:inventory-types-update",
+        C.PROVIDER_MANAGE,
+        "PUT",
+        kwargs=env,
+        data=lambda w: {"policy_types": list(ALL_TYPES)},
+        audit_action=AuditAction.INVENTORY_TYPES_UPDATED,
+        **ENV,
+    ),
     RouteCase("api-v1:binding-list", C.BASELINES_VIEW, kwargs=env, **ENV),
     RouteCase(
         "api-v1:binding-create",
@@ -449,7 +476,26 @@ CASES = [
         ok_status=START,
         **ENV,
     ),
+    RouteCase(
+        "api-v1:baseline-compare-all",
+        C.PROVIDER_RUN,
+        "POST",
+        kwargs=compare_profile,
+        audit_action=AuditAction.OPERATION_STARTED,
+        ok_status=(202,),
+        # Restricted to a2, the profile's only environment is invisible: nothing to compare.
+        restricted_status=(200,),
+        **API,
+    ),
+    RouteCase("api-v1:baseline-overview", C.BASELINES_VIEW, kwargs=compare_profile, **API),
+    RouteCase(
+        "api-v1:baseline-subject", C.BASELINES_VIEW, kwargs=profile, data=lambda w: {"subject_key": "any"}, **API
+    ),
     RouteCase("api-v1:baseline-result", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:baseline-results", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:baseline-result-rows", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
+    RouteCase("api-v1:drift-row", C.BASELINES_VIEW, kwargs=drift_row("drift"), **ENV),
+    RouteCase("api-v1:reviews-overdue", C.BASELINES_VIEW, **API),
     RouteCase("api-v1:baseline-export", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:baseline-export-csv", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase(

@@ -276,31 +276,42 @@ def compare(request: HttpRequest, workspace: str, profile_id: Id, environment_id
     )
 
 
-def _result(request: HttpRequest, workspace: str, profile_id: int, environment_id: int) -> Any:
+def _result(
+    request: HttpRequest, workspace: str, profile_id: int, environment_id: int, result_id: int | None = None
+) -> Any:
+    """The latest result of the pair, or ``result_id`` of this pair (a result of another pair,
+    environment or workspace is 404, as is a pair never compared)."""
     scope = scope_for(request, workspace)
     environment = scope.environment(environment_id)
     profile = selectors.profile_get(scope=scope, profile_id=profile_id)
-    result = selectors.result_get(scope=scope, profile=profile, environment=environment)
+    result = selectors.result_get(scope=scope, profile=profile, environment=environment, result_id=result_id)
     if result is None:
         raise NotFound()
     return result
 
 
+_RESULT_ID = Query(None, description="An older result of this pair (see ``…/results``); default: the latest.")
+
+
 @router.get(_PAIR, response={200: ResultOut, **ERRORS}, url_name="baseline-result")
-def result_get(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> Any:
-    """The latest compare result of the pair (404 when never compared)."""
-    return _result(request, workspace, profile_id, environment_id)
+def result_get(
+    request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id, result: Id | None = _RESULT_ID
+) -> Any:
+    """The latest (or ``?result=``) compare result of the pair (404 when never compared)."""
+    return _result(request, workspace, profile_id, environment_id, result)
 
 
 @router.get(_PAIR + "/export", response={200: ExportOut, **ERRORS}, url_name="baseline-export")
-def result_export(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> Any:
-    """The latest compare result as a JSON document (``export.csv``: the same rows as CSV)."""
-    return json.loads(exports.export_json(_result(request, workspace, profile_id, environment_id)))
+def result_export(
+    request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id, result: Id | None = _RESULT_ID
+) -> Any:
+    """The latest (or ``?result=``) compare result as a JSON document (``export.csv``: the same rows as CSV)."""
+    return json.loads(exports.export_json(_result(request, workspace, profile_id, environment_id, result)))
 
 
 _CSV_RESPONSE = {
     "200": {
-        "description": "The latest compare result's rows as CSV (the console's export columns, a header row).",
+        "description": "The compare result's rows as CSV (the console's export columns, a header row).",
         "content": {"text/csv": {"schema": {"type": "string"}}},
     }
 }
@@ -312,9 +323,11 @@ _CSV_RESPONSE = {
     url_name="baseline-export-csv",
     openapi_extra={"responses": _CSV_RESPONSE},
 )
-def result_export_csv(request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id) -> HttpResponse:
-    """The latest compare result as CSV (``text/csv``), as the console's download."""
-    result = _result(request, workspace, profile_id, environment_id)
-    response = HttpResponse(exports.export_csv(result), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="compare-{profile_id}-{environment_id}-{result.pk}.csv"'
+def result_export_csv(
+    request: HttpRequest, workspace: str, profile_id: Id, environment_id: Id, result: Id | None = _RESULT_ID
+) -> HttpResponse:
+    """The latest (or ``?result=``) compare result as CSV (``text/csv``), as the console's download."""
+    found = _result(request, workspace, profile_id, environment_id, result)
+    response = HttpResponse(exports.export_csv(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="compare-{profile_id}-{environment_id}-{found.pk}.csv"'
     return response

@@ -4,6 +4,7 @@ create (from an inventory item), supersede and revoke (each with the operator's 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,9 +12,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.baselines import selectors as baseline_selectors
 from tenantpilot.core.errors import Conflict, ValidationFailed
 from tenantpilot.resources import selectors, services
 from tenantpilot.resources.models import ProviderResourceBinding
+from tenantpilot.tenancy.authority import Scope
 
 from .auth import actor, scope_for
 from .ids import Id
@@ -44,6 +47,9 @@ class BindingOut(Schema):
     decided_at: dt.datetime
     ended_at: dt.datetime | None
     superseded_by_id: int | None
+    review_by: dt.date | None = Field(
+        None, description="When an accepted limitation or exclusion is due for review (null: no date)."
+    )
 
     @staticmethod
     def resolve_has_note(obj: ProviderResourceBinding) -> bool:
@@ -52,6 +58,28 @@ class BindingOut(Schema):
     @staticmethod
     def resolve_decided_by(obj: ProviderResourceBinding) -> str:
         return obj.decided_by_label
+
+    @staticmethod
+    def resolve_review_by(obj: ProviderResourceBinding) -> dt.date | None:
+        return getattr(obj, REVIEW_ATTRIBUTE, None)
+
+
+#: Where :func:`with_review_dates` puts a binding's review-by date for ``BindingOut``.
+REVIEW_ATTRIBUTE = "api_review_by"
+
+
+def with_review_dates(scope: Scope, bindings: Iterable[ProviderResourceBinding]) -> list[ProviderResourceBinding]:
+    """The bindings, each carrying its review-by date (one query for all) for ``BindingOut``."""
+    rows = list(bindings)
+    dates = baseline_selectors.binding_review_dates(scope=scope, binding_ids=[row.pk for row in rows])
+    for row in rows:
+        setattr(row, REVIEW_ATTRIBUTE, dates.get(row.pk))
+    return rows
+
+
+def one_with_review_date(scope: Scope, binding: ProviderResourceBinding) -> ProviderResourceBinding:
+    """``binding`` carrying its review-by date (see :func:`with_review_dates`)."""
+    return with_review_dates(scope, [binding])[0]
 
 
 class BindingCreateIn(Schema):
@@ -116,7 +144,7 @@ def binding_list(
         subject_key=subject_key or None,
         connection_id=connection_id,
     )
-    return paginate(rows, paging)
+    return paginate(rows, paging, transform=lambda page: with_review_dates(scope, page))
 
 
 @router.post(_BASE, response={201: BindingOut, **ERRORS}, url_name="binding-create")
@@ -134,7 +162,7 @@ def binding_create(request: HttpRequest, workspace: str, environment_id: Id, pay
         note=payload.note,
         provider_connection_id=payload.provider_connection_id,
     )
-    return Status(201, binding)
+    return Status(201, one_with_review_date(scope, binding))
 
 
 @router.get(_BASE + "/history", response={200: Page[BindingOut], **ERRORS}, url_name="binding-history")
@@ -151,13 +179,14 @@ def binding_history(
     rows = selectors.binding_history(
         scope=scope, environment=environment, provider_key=provider_key, canonical_subject_key=subject_key
     )
-    return paginate(rows, paging)
+    return paginate(rows, paging, transform=lambda page: with_review_dates(scope, page))
 
 
 @router.get(_ONE, response={200: BindingOut, **ERRORS}, url_name="binding-detail")
 def binding_get(request: HttpRequest, workspace: str, environment_id: Id, binding_id: Id) -> Any:
     scope, environment = _env(request, workspace, environment_id, Capability.BASELINES_VIEW)
-    return selectors.binding_get(scope=scope, environment=environment, binding_id=binding_id)
+    binding = selectors.binding_get(scope=scope, environment=environment, binding_id=binding_id)
+    return one_with_review_date(scope, binding)
 
 
 def _active(request: HttpRequest, workspace: str, environment_id: int, binding_id: int) -> Any:
@@ -180,11 +209,12 @@ def binding_supersede(
     successor = services.binding_supersede(
         actor=actor(request), binding=binding, resolution_mode=payload.resolution_mode, note=payload.note, **options
     )
-    return Status(201, successor)
+    return Status(201, one_with_review_date(scope, successor))
 
 
 @router.post(_ONE + "/revoke", response={200: BindingOut, **ERRORS}, url_name="binding-revoke")
 def binding_revoke(request: HttpRequest, workspace: str, environment_id: Id, binding_id: Id, payload: NoteIn) -> Any:
     """Revoke an active binding, with the operator's note."""
-    _scope, _environment, binding = _active(request, workspace, environment_id, binding_id)
-    return services.binding_revoke(actor=actor(request), binding=binding, note=payload.note)
+    scope, _environment, binding = _active(request, workspace, environment_id, binding_id)
+    revoked = services.binding_revoke(actor=actor(request), binding=binding, note=payload.note)
+    return one_with_review_date(scope, revoked)

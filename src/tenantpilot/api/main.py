@@ -20,6 +20,7 @@ from . import (
     audit,
     baselines,
     bindings,
+    compare,
     connections,
     environments,
     inventory,
@@ -27,6 +28,7 @@ from . import (
     notifications,
     resolution,
     runs,
+    schedules,
     tokens,
     workspaces,
 )
@@ -138,8 +140,10 @@ api.add_router("/", environments.router)
 api.add_router("/", connections.router)
 api.add_router("/", runs.router)
 api.add_router("/", inventory.router)
+api.add_router("/", schedules.router)
 api.add_router("/", bindings.router)
 api.add_router("/", baselines.router)
+api.add_router("/", compare.router)
 api.add_router("/", resolution.router)
 api.add_router("/", audit.router)
 api.add_router("/", notifications.router)

@@ -32,6 +32,7 @@ from .models import (
     BaselineProfile,
     BaselineSnapshot,
     BaselineSnapshotItem,
+    BindingReview,
 )
 from .services import InventoryEvidence, inventory_evidence
 
@@ -482,3 +483,29 @@ def assigned_profile_names(environment: ManagedEnvironment) -> list[str]:
         environment=environment, workspace_id=environment.workspace_id, profile__archived_at__isnull=True
     ).values_list("profile__name", flat=True)
     return sorted(rows)
+
+
+def result_list(
+    *, scope: Scope, profile: BaselineProfile, environment: ManagedEnvironment
+) -> QuerySet[BaselineCompareResult]:
+    """Every result of (profile, environment), newest first (the API's paged history of a pair)."""
+    _require_view(scope)
+    _check_environment(scope, environment)
+    if profile.workspace_id != scope.workspace.pk:
+        raise NotFound()
+    return BaselineCompareResult.objects.filter(
+        workspace=scope.workspace, profile=profile, environment=environment
+    ).order_by("-created_at", "-pk")
+
+
+def binding_review_dates(*, scope: Scope, binding_ids: list[int]) -> dict[int, dt.date]:
+    """``{binding id: review-by date}`` of the given bindings of the workspace that carry one (one query).
+
+    The callers have already scoped the bindings; this only adds the review date to each.
+    """
+    if not binding_ids:
+        return {}
+    rows = BindingReview.objects.filter(workspace=scope.workspace, binding_id__in=binding_ids).values_list(
+        "binding_id", "review_by"
+    )
+    return dict(rows)
