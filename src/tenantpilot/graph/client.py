@@ -109,6 +109,19 @@ class _Retryable(Exception):
         self.error = error
 
 
+def is_tls_verification_failure(exc: BaseException) -> bool:
+    """Whether a transport error is a failed certificate verification (``ssl.SSLCertVerificationError``
+    anywhere in its cause chain), as opposed to an unreachable host or a reset connection."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 def _graph_error_detail(body: object) -> tuple[str | None, str | None]:
     """Graph's ``error.code`` and a short ``error.message`` (Intune wraps JSON in the message)."""
     if not isinstance(body, dict):
@@ -403,6 +416,14 @@ class GraphClient:
                 GraphError(ReasonCode.TIMEOUT, "Microsoft Graph did not answer in time.", contract=contract.name)
             ) from None
         except httpx.TransportError as exc:
+            if is_tls_verification_failure(exc):  # a wrong CA does not heal by retrying: say so at once
+                self._log(contract, method, "tls_untrusted", attempt, started, request_id)
+                raise GraphError(
+                    ReasonCode.TLS_UNTRUSTED,
+                    "TLS verification of Microsoft Graph failed: its certificate is not signed by a trusted CA. "
+                    "Check TENANTPILOT_GRAPH_CA_BUNDLE (the demo's simulator CA) and any TLS-inspecting proxy.",
+                    contract=contract.name,
+                ) from None
             self._log(contract, method, "network_error", attempt, started, request_id)
             raise _Retryable(
                 GraphError(

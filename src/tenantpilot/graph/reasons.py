@@ -38,6 +38,7 @@ class ReasonCode(enum.StrEnum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     TIMEOUT = "timeout"
     NETWORK_ERROR = "network_error"
+    TLS_UNTRUSTED = "tls_untrusted"
     MALFORMED_RESPONSE = "malformed_response"
     NOT_FOUND = "not_found"
     BAD_REQUEST = "bad_request"
@@ -124,6 +125,11 @@ _INFO: dict[ReasonCode, _ReasonInfo] = {
         "Network error",
         "Could not reach Microsoft. Check the network, proxy and TLS trust settings of the server.",
         retryable=True,
+    ),
+    ReasonCode.TLS_UNTRUSTED: _ReasonInfo(
+        "Certificate not trusted",
+        "TLS verification failed: the server's certificate is not signed by a trusted CA. Check "
+        "TENANTPILOT_GRAPH_CA_BUNDLE and any TLS-inspecting proxy.",
     ),
     ReasonCode.MALFORMED_RESPONSE: _ReasonInfo(
         "Unexpected response",

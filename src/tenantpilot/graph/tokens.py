@@ -184,8 +184,9 @@ def _error_from_transport(exc: Exception) -> GraphError | _Transient:
     """A transport failure: TLS verification errors are final, everything else transient."""
     if isinstance(exc, requests.exceptions.SSLError):
         return GraphError(
-            ReasonCode.NETWORK_ERROR,
-            "TLS verification of the sign-in service failed. Check the server's CA bundle setting.",
+            ReasonCode.TLS_UNTRUSTED,
+            "TLS verification of the sign-in service failed: its certificate is not signed by a trusted CA. "
+            "Check TENANTPILOT_GRAPH_CA_BUNDLE (the demo's simulator CA) and any TLS-inspecting proxy.",
         )
     if isinstance(exc, requests.exceptions.Timeout):
         return _Transient(GraphError(ReasonCode.TIMEOUT, "The sign-in service did not answer in time. Retry later."))
