@@ -137,6 +137,10 @@ CASES = [
         ok_status=(302,),
     ),
     RouteCase("console:audit", C.AUDIT_VIEW),
+    # Workspace search: results only from environments the member may see (the sweep checks a1).
+    RouteCase("console:search", C.WORKSPACE_VIEW, data=lambda w: {"q": "Alpha"}),
+    RouteCase("console:search", C.WORKSPACE_VIEW, data=lambda w: {"q": "Alpha", "kind": "environments"}),
+    RouteCase("console:search", C.WORKSPACE_VIEW, data=lambda w: {"q": "x" * 101}, ok_status=(400,)),
 ]
 
 

@@ -20,6 +20,7 @@ from .views import (
     operations,
     password_reset,
     platform,
+    search,
     tokens,
     workspaces,
 )
@@ -28,6 +29,7 @@ app_name = "console"
 
 workspace_patterns = [
     path("", workspaces.workspace_home, name="workspace-home"),
+    path("search/", search.workspace_search, name="search"),
     path("environments/new/", environments.environment_create, name="environment-create"),
     path("environments/<int:environment_id>/", environments.environment_detail, name="environment-detail"),
     path("environments/<int:environment_id>/edit/", environments.environment_edit, name="environment-edit"),
