@@ -7,8 +7,10 @@ export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: lock demo test lint typecheck test-sqlite test-postgres test-browser test-intunecd system-packages system-packages-ask install clean
 
+# `make demo PORT=8001` serves the console on another port (one demo per var dir; see README).
+PORT ?= 8000
 demo: $(VENV)/.installed
-	$(BIN)/tenantpilot demo
+	$(BIN)/tenantpilot demo --port $(PORT)
 
 # `make test` installs missing system packages only in CI or after asking on a terminal
 # (scripts/ensure-system-packages --ask); `make system-packages` installs them without asking.

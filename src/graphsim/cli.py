@@ -8,14 +8,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .control import CONTROL_COMMANDS, STATE_FILE, ControlServer, control_main
+from .control import CONTROL_COMMANDS, STATE_FILE, ControlServer, control_main, tenant_resolver
 from .server import FIXTURES_DIR, GraphSimulator
-from .tenants import TenantState
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,16 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"write the CA PEM (graphsim-ca.pem) and the state file ({STATE_FILE}) here",
     )
     return parser
-
-
-def _resolver(sim: GraphSimulator) -> Callable[[str], TenantState | None]:
-    def resolve(ident: str) -> TenantState | None:
-        try:
-            return sim.tenant(ident) if ident else None
-        except KeyError:
-            return None
-
-    return resolve
 
 
 def _write_state(state_path: Path, state: dict[str, Any]) -> None:
@@ -81,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             port_graph=args.port_graph,
         )
         sim.start()
-        control = ControlServer(_resolver(sim)).start()
+        control = ControlServer(tenant_resolver(sim)).start()
     except (OSError, ValueError) as exc:
         print(f"graphsim: cannot start: {exc}", flush=True)
         return 1

@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .tenants import ORGANIZATION_KEY, TenantState
+
+if TYPE_CHECKING:
+    from .server import GraphSimulator
 
 STATE_FILE = "graphsim.json"
 #: The commands :func:`control_main` understands (``graphsim <command> …``).
@@ -222,6 +225,18 @@ class _ControlHTTPServer(ThreadingHTTPServer):
             if request.get("action") == "list":
                 return list_policies(tenant, collection=request.get("collection") or None)
             return apply_change(tenant, request)
+
+
+def tenant_resolver(sim: GraphSimulator) -> Callable[[str], TenantState | None]:
+    """A simulator's tenant lookup (id or domain; None when unknown), for :class:`ControlServer`."""
+
+    def resolve(ident: str) -> TenantState | None:
+        try:
+            return sim.tenant(ident) if ident else None
+        except KeyError:
+            return None
+
+    return resolve
 
 
 class ControlServer:

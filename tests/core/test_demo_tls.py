@@ -5,8 +5,8 @@ Microsoft Graph (ConnectError)", and it is not retried (a wrong CA does not heal
 from __future__ import annotations
 
 import pytest
-from graphsim import GraphSimulator
 
+from graphsim import GraphSimulator
 from tenantpilot.demo import DEMO_GOLDEN_TENANT_ID, DEMO_WORKSPACE_SLUG, seed_demo
 from tenantpilot.graph.reasons import ReasonCode
 from tenantpilot.operations.choices import OperationType, RunOutcome
