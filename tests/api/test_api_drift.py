@@ -342,3 +342,22 @@ def test_binding_reads_carry_the_review_date(client, world, owner_token):
     assert one.json()["review_by"] == due
     listed = client.get(_url("binding-list", world, environment_id=world.a1.pk), headers=headers).json()["items"]
     assert {b["id"]: b["review_by"] for b in listed}[binding.pk] == due
+
+
+# --------------------------------------------------------------------------------------------
+# One environment against every profile assigned to it
+
+
+def test_environment_drift_lists_each_assigned_profile_with_its_state(client, world, owner_token):
+    dirty, dirty_snapshot = _two_environment_profile(world)
+    _result(world.a1, dirty, dirty_snapshot, counts={"missing": 1, "match": 3})
+    clean = bf.profile(world.a)
+    bf.assign(clean, world.a1)
+    clean_snapshot = bf.snapshot(clean)
+    _result(world.a1, clean, clean_snapshot, counts={"match": 4})
+    url = _url("environment-drift", world, environment_id=world.a1.pk)
+    body = client.get(url, headers=bearer(owner_token[1])).json()
+    states = {r["profile_id"]: r["state"] for r in body["items"]}
+    assert states == {dirty.pk: "attention", clean.pk: "clean"}
+    hidden = client.get(url, headers=bearer(_restricted_token(world)))
+    assert hidden.status_code == 404

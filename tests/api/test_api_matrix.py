@@ -96,6 +96,11 @@ def result_pair(world):
     return {"profile_id": result.profile_id, "environment_id": world.a1.pk}
 
 
+def result_pair_environment(world):
+    """a1, with a compare result of a profile assigned to it."""
+    return {"environment_id": result_pair(world)["environment_id"]}
+
+
 def run_in_a1(world):
     return {"run_id": finished_run(world.a1).pk}
 
@@ -496,6 +501,7 @@ CASES = [
     RouteCase("api-v1:baseline-result-rows", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:drift-row", C.BASELINES_VIEW, kwargs=drift_row("drift"), **ENV),
     RouteCase("api-v1:reviews-overdue", C.BASELINES_VIEW, **API),
+    RouteCase("api-v1:environment-drift", C.BASELINES_VIEW, kwargs=result_pair_environment, **ENV),
     RouteCase("api-v1:baseline-export", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase("api-v1:baseline-export-csv", C.BASELINES_VIEW, kwargs=result_pair, **ENV),
     RouteCase(

@@ -162,6 +162,21 @@ class DriftRowOut(Schema):
     active_run_id: int | None
 
 
+class EnvironmentDriftOut(Schema):
+    """One active baseline profile assigned to the environment, with its latest result there."""
+
+    profile_id: int
+    profile_name: str
+    state: str
+    result_id: int | None
+    compared_at: dt.datetime | None
+    evidence_at: dt.datetime | None
+    stale: bool
+    incomplete_types: list[str]
+    counts: dict[str, int]
+    attention: int
+
+
 class SubjectItemOut(Schema):
     """The subject as the profile's newest snapshot captured it."""
 
@@ -293,6 +308,35 @@ def _drift_row(row: selectors.DriftRow) -> dict[str, Any]:
         "counts": row.counts,
         "attention": row.attention,
         "active_run_id": row.active_run.pk if row.active_run is not None else None,
+    }
+
+
+@router.get(
+    "/w/{workspace}/environments/{environment_id}/baselines",
+    response={200: Page[EnvironmentDriftOut], **ERRORS},
+    url_name="environment-drift",
+)
+def environment_drift(request: HttpRequest, workspace: str, environment_id: Id, paging: Query[PageParams]) -> Any:
+    """Where one environment stands against every active profile assigned to it (by profile name):
+    the check a pipeline makes before a change — ``state`` ``clean`` only on complete, fresh evidence."""
+    scope = scope_for(request, workspace)
+    environment = scope.environment(environment_id)
+    rows = selectors.environment_drift_summary(scope=scope, environment=environment)
+    return paginate(rows, paging, transform=lambda page: [_profile_row(row) for row in page])
+
+
+def _profile_row(row: selectors.DriftRow) -> dict[str, Any]:
+    return {
+        "profile_id": row.profile.pk,
+        "profile_name": row.profile.name,
+        "state": row.state,
+        "result_id": row.result.pk if row.result is not None else None,
+        "compared_at": row.compared_at,
+        "evidence_at": row.evidence_at,
+        "stale": row.stale,
+        "incomplete_types": row.incomplete_types,
+        "counts": row.counts,
+        "attention": row.attention,
     }
 
 
