@@ -69,7 +69,7 @@ class Match:
 
 
 def _policies(tenant: TenantState, collection: str | None) -> list[Match]:
-    found = []
+    found: list[Match] = []
     for key, items in tenant.collections.items():
         if key == ORGANIZATION_KEY or (collection is not None and key != collection.strip("/")):
             continue
