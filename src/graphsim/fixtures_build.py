@@ -576,6 +576,7 @@ def golden_collections(tid: str, domain: str) -> dict[str, list[Doc]]:
         "deviceManagement/deviceEnrollmentConfigurations": enrollment,
         "deviceManagement/managedDevices": devices,
         **coverage_collections(tid, g),
+        **connector_collections(tid, domain, g),
     }
 
 
@@ -628,7 +629,9 @@ def coverage_collections(tid: str, g: dict[str, str]) -> dict[str, list[Doc]]:
                         "id": stable_guid(tid, "action", "LNX - Compliance"),
                         "gracePeriodHours": 0,
                         "actionType": "block",
-                        "notificationTemplateId": "",
+                        # Graph reads back the zero GUID for "no template" ("" is only a create payload's
+                        # spelling); IntuneCD's DeviceCompliance module relies on it.
+                        "notificationTemplateId": "00000000-0000-0000-0000-000000000000",
                         "notificationMessageCCList": [],
                     }
                 ],
@@ -656,6 +659,11 @@ def coverage_collections(tid: str, g: dict[str, str]) -> dict[str, list[Doc]]:
         for name in ("firewallBlockStatefulFTP", "smartScreenEnableInShell")
     ]
     baseline["assignments"] = [{"id": f"{baseline['id']}_{win}", "target": _target("groupAssignmentTarget", win)}]
+    # An intent's categories carry the template's category ids; each holds that category's settings.
+    baseline["categories"] = [
+        {**category, "settings": [setting for setting in baseline["settings"] if member in setting["definitionId"]]}
+        for category, member in zip(BASELINE_CATEGORIES, ("firewall", "smartScreen"), strict=True)
+    ]
 
     autopilot = assigned(
         item(
@@ -1019,6 +1027,298 @@ def coverage_collections(tid: str, g: dict[str, str]) -> dict[str, list[Doc]]:
         "deviceAppManagement/mobileApps": apps,
         "deviceAppManagement/mobileAppConfigurations": [device_app_config],
         "identity/conditionalAccess/policies": ca,
+    }
+
+
+# The security baseline template the golden intent is made from (a Microsoft catalog object: the same
+# id in every tenant; shape as listed by beta deviceManagement/templates, rozemuller.com "security
+# baselines" capture: "@odata.type": "#microsoft.graph.securityBaselineTemplate", "MDM Security
+# Baseline for Windows 10 and later for November 2021", publishedDateTime 2021-10-22).
+BASELINE_TEMPLATE_ID = "034ccd46-190c-4afc-adf1-ad7cc11262eb"
+BASELINE_CATEGORIES: tuple[Doc, ...] = tuple(
+    {
+        "@odata.type": "#microsoft.graph.deviceManagementTemplateSettingCategory",
+        "id": stable_guid("microsoft", "template-category", BASELINE_TEMPLATE_ID, name),
+        "displayName": name,
+        "hasRequiredSetting": False,
+    }
+    for name in ("Firewall", "Microsoft Defender SmartScreen")
+)
+
+
+def connector_collections(tid: str, domain: str, g: dict[str, str]) -> dict[str, list[Doc]]:
+    """What IntuneCD backs up beyond the governed types, in Graph's (beta) shapes.
+
+    Tenant connectors (Apple VPP token, APNs certificate, managed Google Play), partner
+    connections (device management, compliance, remote assistance: one configured and one not, as
+    Intune lists every known partner), Apple ADE onboarding with its enrollment profiles, a macOS
+    custom-attribute script (base64 ``scriptContent``), the intent template catalog (with
+    categories) and the tenant-wide ``deviceManagement/settings``. Properties follow the DOCS
+    resource pages (``intune-onboarding-vpptoken``, ``intune-devices-applepushnotificationcertificate``,
+    ``intune-androidforwork-androidmanagedstoreaccountenterprisesettings``,
+    ``intune-onboarding-devicemanagementpartner``, ``…-compliancemanagementpartner``,
+    ``intune-remoteassistance-remoteassistancepartner``, ``intune-enrollment-deponboardingsetting``,
+    ``…-depiosenrollmentprofile``, ``intune-devices-devicecustomattributeshellscript``,
+    ``intune-deviceintent-devicemanagementtemplate``, ``intune-deviceconfig-devicemanagementsettings``).
+    """
+    stamp = "2026-01-14T14:02:05.5922366Z"
+    vpp = {
+        "@odata.type": "#microsoft.graph.vppToken",
+        "id": stable_guid(tid, "vpp", "Contoso ABM"),
+        "organizationName": "Contoso Ltd",
+        "vppTokenAccountType": "business",
+        "appleId": f"abm-admin@{domain}",
+        "expirationDateTime": "2026-09-30T09:12:00Z",
+        "lastSyncDateTime": stamp,
+        "token": "",  # Graph never returns the token body
+        "lastModifiedDateTime": stamp,
+        "state": "valid",
+        "tokenActionResults": [],
+        "lastSyncStatus": "completed",
+        "automaticallyUpdateApps": True,
+        "countryOrRegion": "de",
+        "dataSharingConsentGranted": True,
+        "displayName": "Contoso ABM",
+        "locationName": "Contoso HQ",
+        "claimTokenManagementFromExternalMdm": False,
+        "roleScopeTagIds": ["0"],
+        "lastAppCount": 12,
+    }
+    apns = {
+        "@odata.type": "#microsoft.graph.applePushNotificationCertificate",
+        "id": stable_guid(tid, "apns"),
+        "appleIdentifier": f"mdm-apple@{domain}",
+        "topicIdentifier": "com.apple.mgmt.External.5d8c2b1e-0f3a-4c6e-9b7d-2a1f3e4c5b6d",
+        "lastModifiedDateTime": stamp,
+        "expirationDateTime": "2026-10-02T08:00:00Z",
+        "certificateUploadStatus": None,
+        "certificateUploadFailureReason": None,
+        "certificateSerialNumber": "3B5F2A9C7D1E4F60",
+        "certificate": None,
+    }
+    google_play = {
+        "@odata.type": "#microsoft.graph.androidManagedStoreAccountEnterpriseSettings",
+        "id": stable_guid(tid, "managed-google-play"),
+        "bindStatus": "boundAndValidated",
+        "lastAppSyncDateTime": stamp,
+        "lastAppSyncStatus": "success",
+        "ownerUserPrincipalName": f"android-admin@{domain}",
+        "ownerOrganizationName": "Contoso Ltd",
+        "lastModifiedDateTime": stamp,
+        "enrollmentTarget": "targetedAsEnrollmentRestrictions",
+        "targetGroupIds": [],
+        "deviceOwnerManagementEnabled": True,
+        "androidDeviceOwnerFullyManagedEnrollmentEnabled": True,
+        "companyCodes": [],
+    }
+
+    def partner_target(group_id: str) -> Doc:
+        return {
+            "target": {
+                "@odata.type": "#microsoft.graph.groupAssignmentTarget",
+                "deviceAndAppManagementAssignmentFilterId": None,
+                "deviceAndAppManagementAssignmentFilterType": "none",
+                "groupId": group_id,
+            }
+        }
+
+    management_partners = [
+        {
+            "@odata.type": "#microsoft.graph.deviceManagementPartner",
+            "id": stable_guid(tid, "dm-partner", name),
+            "lastHeartbeatDateTime": stamp if configured else "0001-01-01T00:00:00Z",
+            "partnerState": "enabled" if configured else "unknown",
+            "partnerAppType": "multiTenantApp" if configured else "unknown",
+            "singleTenantAppId": None,
+            "displayName": name,
+            "isConfigured": configured,
+            "whenPartnerDevicesWillBeRemovedDateTime": None,
+            "whenPartnerDevicesWillBeMarkedAsNonCompliantDateTime": None,
+            "groupsRequiringPartnerEnrollment": [partner_target(g["SG-Intune-Pilot"])] if configured else [],
+        }
+        for name, configured in (("Jamf Pro", True), ("Kandji", False))
+    ]
+    compliance_partners = [
+        {
+            "@odata.type": "#microsoft.graph.complianceManagementPartner",
+            "id": stable_guid(tid, "compliance-partner", name),
+            "lastHeartbeatDateTime": stamp if state != "unknown" else "0001-01-01T00:00:00Z",
+            "partnerState": state,
+            "displayName": name,
+            "macOsOnboarded": state != "unknown",
+            "linuxOnboarded": False,
+            "androidOnboarded": False,
+            "iosOnboarded": False,
+            "macOsEnrollmentAssignments": [partner_target(g["SG-Intune-Pilot"])] if state != "unknown" else [],
+            "androidEnrollmentAssignments": [],
+            "iosEnrollmentAssignments": [],
+            "linuxEnrollmentAssignments": [],
+        }
+        for name, state in (("Jamf Device Compliance", "enabled"), ("VMware Workspace ONE", "unknown"))
+    ]
+    remote_partners = [
+        {
+            "@odata.type": "#microsoft.graph.remoteAssistancePartner",
+            "id": stable_guid(tid, "remote-assistance", name),
+            "displayName": name,
+            "onboardingUrl": url,
+            "onboardingStatus": status,
+            "lastConnectionDateTime": stamp if status == "onboarded" else "0001-01-01T00:00:00Z",
+        }
+        for name, url, status in (
+            ("TeamViewer", "https://login.teamviewer.com/nav/intune", "onboarded"),
+            ("Other partner", "", "notOnboarded"),
+        )
+    ]
+
+    dep_id = stable_guid(tid, "dep", "Contoso ADE")
+    ios_profile = {
+        "@odata.type": "#microsoft.graph.depIOSEnrollmentProfile",
+        "id": f"{dep_id}_{stable_guid(tid, 'dep-profile', 'IOS - ADE corporate')}",
+        "displayName": "IOS - ADE corporate",
+        "description": "Supervised, user affinity, Company Portal via VPP",
+        "requiresUserAuthentication": True,
+        "configurationEndpointUrl": "https://appleconfigurator2.manage.microsoft.com/MDMServiceConfig?id=contoso",
+        "enableAuthenticationViaCompanyPortal": False,
+        "requireCompanyPortalOnSetupAssistantEnrolledDevices": True,
+        "isDefault": True,
+        "supervisedModeEnabled": True,
+        "supportDepartment": "Contoso IT",
+        "isMandatory": True,
+        "locationDisabled": False,
+        "supportPhoneNumber": "+49 30 1234567",
+        "profileRemovalDisabled": True,
+        "restoreBlocked": False,
+        "appleIdDisabled": True,
+        "termsAndConditionsDisabled": True,
+        "touchIdDisabled": False,
+        "applePayDisabled": True,
+        "siriDisabled": True,
+        "diagnosticsDisabled": True,
+        "displayToneSetupDisabled": True,
+        "privacyPaneDisabled": True,
+        "screenTimeScreenDisabled": True,
+        "deviceNameTemplate": "IOS-{{SERIAL}}",
+        "configurationWebUrl": False,
+        "enabledSkipKeys": ["AppleID", "Payment", "Siri", "Diagnostics", "DisplayTone", "Privacy", "ScreenTime"],
+        "enrollmentTimeAzureAdGroupIds": [],
+        "waitForDeviceConfiguredConfirmation": True,
+        "iTunesPairingMode": "disallow",
+        "managementCertificates": [],
+        "restoreFromAndroidDisabled": True,
+        "awaitDeviceConfiguredConfirmation": True,
+        "sharedIPadMaximumUserCount": 0,
+        "enableSharedIPad": False,
+        "companyPortalVppTokenId": vpp["id"],
+        "enableSingleAppEnrollmentMode": False,
+        "homeButtonScreenDisabled": True,
+        "iMessageAndFaceTimeScreenDisabled": True,
+        "onBoardingScreenDisabled": True,
+        "simSetupScreenDisabled": False,
+        "softwareUpdateScreenDisabled": False,
+        "watchMigrationScreenDisabled": True,
+        "appearanceScreenDisabled": True,
+        "expressLanguageScreenDisabled": True,
+        "preferredLanguageScreenDisabled": True,
+        "deviceToDeviceMigrationDisabled": True,
+        "welcomeScreenDisabled": False,
+        "passCodeDisabled": False,
+        "zoomDisabled": True,
+        "restoreCompletedScreenDisabled": True,
+        "updateCompleteScreenDisabled": True,
+        "forceTemporarySession": False,
+        "temporarySessionTimeoutInSeconds": 0,
+        "userSessionTimeoutInSeconds": 0,
+        "passcodeLockGracePeriodInSeconds": None,
+        "carrierActivationUrl": None,
+        "userlessSharedAadModeEnabled": False,
+    }
+    dep = {
+        "@odata.type": "#microsoft.graph.depOnboardingSetting",
+        "id": dep_id,
+        "appleIdentifier": f"abm-admin@{domain}",
+        "tokenExpirationDateTime": "2026-09-30T09:12:00Z",
+        "lastModifiedDateTime": stamp,
+        "lastSuccessfulSyncDateTime": stamp,
+        "lastSyncTriggeredDateTime": stamp,
+        "shareTokenWithSchoolDataSyncService": False,
+        "lastSyncErrorCode": 0,
+        "tokenType": "dep",
+        "tokenName": "Contoso ADE",
+        "syncedDeviceCount": 42,
+        "dataSharingConsentGranted": True,
+        "roleScopeTagIds": ["0"],
+        "enrollmentProfiles": [ios_profile],
+        "importedAppleDeviceIdentities": [],
+    }
+
+    custom_attribute = {
+        "@odata.type": "#microsoft.graph.deviceCustomAttributeShellScript",
+        "id": stable_guid(tid, "custom-attribute", "MAC - FileVault status"),
+        "customAttributeName": "FileVaultStatus",
+        "customAttributeType": "string",
+        "displayName": "MAC - FileVault status",
+        "description": "Reports fdesetup status",
+        "scriptContent": _b64("#!/bin/zsh\n/usr/bin/fdesetup status | head -1\n"),
+        "createdDateTime": "2025-08-12T15:04:11Z",
+        "lastModifiedDateTime": "2025-08-12T15:04:11Z",
+        "runAsAccount": "system",
+        "fileName": "filevault-status.sh",
+        "roleScopeTagIds": ["0"],
+        "assignments": [
+            {
+                "id": f"{stable_guid(tid, 'custom-attribute', 'MAC - FileVault status')}:{ALL_DEVICES_GROUP_ID}",
+                "target": _target("allDevicesAssignmentTarget"),
+            }
+        ],
+    }
+
+    template = {
+        "@odata.type": "#microsoft.graph.securityBaselineTemplate",
+        "id": BASELINE_TEMPLATE_ID,
+        "displayName": "MDM Security Baseline for Windows 10 and later for November 2021",
+        "description": "MDM Security Baseline for Windows 10 and later",
+        "versionInfo": "November 2021",
+        "isDeprecated": False,
+        "intentCount": 1,
+        "templateType": "securityBaseline",
+        "platformType": "windows10AndLater",
+        "templateSubtype": "none",
+        "publishedDateTime": "2021-10-22T00:00:00Z",
+        "categories": [{**category, "settings": []} for category in BASELINE_CATEGORIES],
+        "settings": [],
+        "migratableTo": [],
+    }
+
+    settings = {
+        "@odata.type": "#microsoft.graph.deviceManagementSettings",
+        "deviceComplianceCheckinThresholdDays": 30,
+        "isScheduledActionEnabled": True,
+        "secureByDefault": True,
+        "enhancedJailBreak": False,
+        "deviceInactivityBeforeRetirementInDay": 0,
+        "derivedCredentialProvider": "notConfigured",
+        "derivedCredentialUrl": None,
+        "androidDeviceAdministratorEnrollmentEnabled": False,
+        "ignoreDevicesForUnsupportedSettingsEnabled": False,
+        "enableLogCollection": True,
+        "enableAutopilotDiagnostics": True,
+        "enableEnhancedTroubleshootingExperience": False,
+        "enableDeviceGroupMembershipReport": False,
+        "m365AppDiagnosticsEnabled": False,
+    }
+
+    return {
+        "deviceAppManagement/vppTokens": [vpp],
+        "deviceManagement/applePushNotificationCertificate": [apns],
+        "deviceManagement/androidManagedStoreAccountEnterpriseSettings": [google_play],
+        "deviceManagement/deviceManagementPartners": management_partners,
+        "deviceManagement/complianceManagementPartners": compliance_partners,
+        "deviceManagement/remoteAssistancePartners": remote_partners,
+        "deviceManagement/depOnboardingSettings": [dep],
+        "deviceManagement/deviceCustomAttributeShellScripts": [custom_attribute],
+        "deviceManagement/templates": [template],
+        "deviceManagement/settings": [settings],
     }
 
 

@@ -37,7 +37,7 @@ from .routes import (
     CollectionSpec,
     extra_spec,
 )
-from .tenants import ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, TenantState
+from .tenants import ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, SUMMARY_KEY, TenantState
 
 if TYPE_CHECKING:
     from .server import GraphSimulator
@@ -329,7 +329,9 @@ class GraphService:
         if spec.singleton:
             if rest:
                 raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest[0]}'.")
-            return self._summary(call, options)
+            if spec.key == SUMMARY_KEY:
+                return self._summary(call, options)
+            return self._singleton(spec, call, options)
         if not rest:
             return self._list(spec, call, options)
         return self._item(spec, call, rest, options)
@@ -750,6 +752,22 @@ class GraphService:
             summary = {k: v for k, v in summary.items() if k == "id" or k.lower() in select}
         key = "deviceManagement/deviceCompliancePolicyDeviceStateSummary/$entity"
         return Result(200, {"@odata.context": self._context(call, key), **summary})
+
+    def _singleton(self, spec: CollectionSpec, call: _Call, options: dict[str, str]) -> Result:
+        """A stored singleton (the tenant document holds it as an object or a one-item list).
+
+        Entities answer with ``…/$entity`` contexts; ``deviceManagement/settings`` is a complex-type
+        property and carries no ``id``. A tenant without the object answers 404 like Intune.
+        """
+        stored = call.tenant.collections.get(spec.key) or []
+        if not stored:
+            raise GraphError(404, "ResourceNotFound", intune_message("Resource not found", call.path))
+        select = self._select_for(options)
+        self._check_select(select, stored[:1], spec.navs, spec.entity)
+        body = self._render(stored[0], call.version, spec.navs, select, {}, "")
+        entity = "id" in stored[0]
+        context = self._context(call, f"{spec.key}/$entity" if entity else spec.key)
+        return Result(200, {"@odata.context": context, **body})
 
     # -- $batch -------------------------------------------------------------------------
     def _batch(self, call: _Call, body: bytes) -> Result:

@@ -361,6 +361,76 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
 )
 SPECS += COVERAGE_SPECS
 
+#: What IntuneCD 2.6.0 backs up beyond the issue-10 types (tenant connectors, partner connections,
+#: Apple enrollment, macOS custom attributes, the intent template catalog, tenant-wide settings).
+#: Versions and application permissions from the DOCS resource/list pages (beta and v1.0 paths
+#: checked per type); shapes in graphsim.fixtures_build.connector_collections.
+CONNECTOR_SPECS: tuple[CollectionSpec, ...] = (
+    _intune("deviceAppManagement/vppTokens", SERVICE_CONFIG_ONLY, "enrollment", "vppToken", BOTH),
+    _intune(
+        "deviceManagement/applePushNotificationCertificate",
+        SERVICE_CONFIG_ONLY,
+        "enrollment",
+        "applePushNotificationCertificate",
+        BOTH,
+        count="none",
+        singleton=True,
+    ),
+    _intune(
+        "deviceManagement/androidManagedStoreAccountEnterpriseSettings",
+        DMC,
+        "deviceConfiguration",
+        "androidManagedStoreAccountEnterpriseSettings",
+        count="none",
+        singleton=True,
+    ),
+    _intune(
+        "deviceManagement/complianceManagementPartners",
+        SERVICE_CONFIG_ONLY,
+        "enrollment",
+        "complianceManagementPartner",
+        BOTH,
+    ),
+    _intune(
+        "deviceManagement/deviceManagementPartners", SERVICE_CONFIG_ONLY, "enrollment", "deviceManagementPartner", BOTH
+    ),
+    _intune(
+        "deviceManagement/remoteAssistancePartners", SERVICE_CONFIG_ONLY, "enrollment", "remoteAssistancePartner", BOTH
+    ),
+    _intune(
+        "deviceManagement/depOnboardingSettings",
+        SERVICE_CONFIG_ONLY,
+        "enrollment",
+        "depOnboardingSetting",
+        navs=frozenset({"enrollmentProfiles", "importedAppleDeviceIdentities"}),
+    ),
+    _intune(
+        "deviceManagement/deviceCustomAttributeShellScripts",
+        (*DMC, *DEVICES),
+        "deviceConfiguration",
+        "deviceCustomAttributeShellScript",
+        navs=frozenset({"assignments"}),
+    ),
+    _intune(
+        "deviceManagement/templates",
+        DMC,
+        "deviceConfiguration",
+        "deviceManagementTemplate",
+        navs=frozenset({"settings", "categories", "migratableTo"}),
+    ),
+    # deviceManagement.settings is a complex-type property, read like a singleton.
+    _intune(
+        "deviceManagement/settings",
+        SERVICE_CONFIG,
+        "deviceConfiguration",
+        "deviceManagementSettings",
+        BOTH,
+        count="none",
+        singleton=True,
+    ),
+)
+SPECS += CONNECTOR_SPECS
+
 SPECS_BY_KEY: dict[str, CollectionSpec] = {spec.key: spec for spec in SPECS}
 
 
@@ -388,6 +458,8 @@ NESTED_NAVS: dict[str, frozenset[str]] = {
     "definitionValues": frozenset({"definition", "presentationValues"}),
     "presentationValues": frozenset({"presentation"}),
     "scheduledActionsForRule": frozenset({"scheduledActionConfigurations"}),
+    # intents/{id}/categories/{id}/settings and templates/{id}/categories/{id}/settings (IntuneCD)
+    "categories": frozenset({"settings"}),
 }
 
 # Page sizes of sub-collections (graph-fidelity.md 3: settings default to 25).

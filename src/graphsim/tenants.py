@@ -249,6 +249,8 @@ class TenantState:
                     self.summary_id = str(value["id"])
                 continue
             items = _unwrap(value)
+            if isinstance(items, dict):  # a singleton (applePushNotificationCertificate, settings…)
+                items = [items]
             if not isinstance(items, list):
                 raise ValueError(f"tenant {self.tenant_id}: collection {key!r} is not a list")
             self.collections[key] = list(items)
