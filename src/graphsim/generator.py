@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import copy
 import random
 import uuid
 from typing import Any
 
+from .fixtures_build import connector_collections, coverage_collections
 from .routes import APPS, DEVICES, DMC, GROUPS, ORGANIZATION, RBAC, SERVICE_CONFIG
 from .tenants import ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, stable_guid
 
@@ -139,6 +142,69 @@ _GENERAL_CONFIG_PROPERTIES: dict[str, Any] = {
     "windowsSpotlightBlocked": False,
     "lockScreenBlockToastNotifications": True,
 }
+# The other platforms' profiles carry their own property names (DOCS v1.0 resource pages
+# intune-deviceconfig-iosgeneraldeviceconfiguration, -macosgeneraldeviceconfiguration,
+# -androidworkprofilegeneraldeviceconfiguration): iOS says "passcode…", Android's work profile has
+# no passwordRequired, and a custom (OMA-URI) profile has no password properties at all.
+_PLATFORM_CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
+    "#microsoft.graph.windows10GeneralConfiguration": _GENERAL_CONFIG_PROPERTIES,
+    "#microsoft.graph.iosGeneralDeviceConfiguration": {
+        "passcodeRequiredType": "alphanumeric",
+        "passcodeBlockSimple": True,
+        "passcodeExpirationDays": 90,
+        "passcodeMinutesOfInactivityBeforeLock": 5,
+        "passcodeMinutesOfInactivityBeforeScreenTimeout": 5,
+        "passcodePreviousPasscodeBlockCount": 5,
+        "passcodeSignInFailureCountBeforeWipe": 10,
+        "passcodeBlockFingerprintUnlock": False,
+        "screenCaptureBlocked": False,
+        "safariBlockAutofill": True,
+        "safariRequireFraudWarning": True,
+        "safariCookieSettings": "browserDefault",
+        "siriBlockedWhenLocked": True,
+        "spotlightBlockInternetResults": False,
+        "wiFiConnectOnlyToConfiguredNetworks": False,
+    },
+    "#microsoft.graph.macOSGeneralDeviceConfiguration": {
+        "compliantAppsList": [],
+        "compliantAppListType": "none",
+        "emailInDomainSuffixes": [],
+        "passwordBlockSimple": True,
+        "passwordExpirationDays": 90,
+        "passwordMinimumCharacterSetCount": 1,
+        "passwordMinutesOfInactivityBeforeLock": 5,
+        "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
+        "passwordPreviousPasswordBlockCount": 5,
+        "passwordRequiredType": "alphanumeric",
+    },
+    "#microsoft.graph.androidWorkProfileGeneralDeviceConfiguration": {
+        "passwordBlockFingerprintUnlock": False,
+        "passwordBlockTrustAgents": True,
+        "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
+        "passwordRequiredType": "deviceDefault",
+        "workProfileDataSharingType": "preventAny",
+        "workProfileBlockNotificationsWhileDeviceLocked": True,
+        "workProfileBlockScreenCapture": True,
+        "workProfileBlockCamera": False,
+        "workProfileBlockCrossProfileCopyPaste": True,
+        "workProfileDefaultAppPermissionPolicy": "prompt",
+        "workProfilePasswordRequiredType": "alphanumeric",
+        "workProfilePasswordMinimumLength": 6,
+        "securityRequireVerifyApps": True,
+    },
+}
+# Which boolean/length pair each platform uses for "password required" and its minimum length.
+_PASSWORD_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "#microsoft.graph.windows10GeneralConfiguration": ("passwordRequired", "passwordMinimumLength"),
+    "#microsoft.graph.iosGeneralDeviceConfiguration": ("passcodeRequired", "passcodeMinimumLength"),
+    "#microsoft.graph.macOSGeneralDeviceConfiguration": ("passwordRequired", "passwordMinimumLength"),
+    "#microsoft.graph.androidWorkProfileGeneralDeviceConfiguration": (
+        "workProfileRequirePassword",
+        "passwordMinimumLength",
+    ),
+    "#microsoft.graph.windows10CustomConfiguration": (None, None),
+    "#microsoft.graph.iosCompliancePolicy": ("passcodeRequired", "passcodeMinimumLength"),
+}
 _OMA_SETTINGS: tuple[list[dict[str, Any]], ...] = tuple(
     [
         {
@@ -187,6 +253,50 @@ _COMPLIANCE_PROPERTIES: dict[str, Any] = {
 }
 
 
+# Compliance policies per platform (DOCS v1.0 intune-deviceconfig-*compliancepolicy pages): only
+# Windows has BitLocker/Secure Boot, iOS has jailbreak and passcode rules, macOS SIP/Gatekeeper.
+_PLATFORM_COMPLIANCE_PROPERTIES: dict[str, dict[str, Any]] = {
+    "#microsoft.graph.windows10CompliancePolicy": _COMPLIANCE_PROPERTIES,
+    "#microsoft.graph.iosCompliancePolicy": {
+        "passcodeBlockSimple": True,
+        "passcodeRequiredType": "deviceDefault",
+        "passcodeMinutesOfInactivityBeforeLock": 5,
+        "osMinimumVersion": "16.0",
+        "osMaximumVersion": None,
+        "securityBlockJailbrokenDevices": True,
+        "managedEmailProfileRequired": False,
+        "deviceThreatProtectionEnabled": False,
+        "deviceThreatProtectionRequiredSecurityLevel": "unavailable",
+    },
+    "#microsoft.graph.macOSCompliancePolicy": {
+        "passwordBlockSimple": True,
+        "passwordRequiredType": "deviceDefault",
+        "osMinimumVersion": "14.0",
+        "osMaximumVersion": None,
+        "systemIntegrityProtectionEnabled": True,
+        "storageRequireEncryption": True,
+        "firewallEnabled": True,
+        "firewallBlockAllIncoming": False,
+        "firewallEnableStealthMode": True,
+        "gatekeeperAllowedAppSource": "macAppStoreAndIdentifiedDevelopers",
+        "deviceThreatProtectionEnabled": False,
+        "deviceThreatProtectionRequiredSecurityLevel": "unavailable",
+    },
+    "#microsoft.graph.androidWorkProfileCompliancePolicy": {
+        "passwordRequiredType": "deviceDefault",
+        "osMinimumVersion": "12.0",
+        "osMaximumVersion": None,
+        "securityBlockJailbrokenDevices": True,
+        "securityPreventInstallAppsFromUnknownSources": True,
+        "securityRequireSafetyNetAttestationBasicIntegrity": True,
+        "securityRequireSafetyNetAttestationCertifiedDevice": False,
+        "storageRequireEncryption": True,
+        "deviceThreatProtectionEnabled": False,
+        "deviceThreatProtectionRequiredSecurityLevel": "unavailable",
+    },
+}
+
+
 def _admx_values(salt: int) -> list[dict[str, Any]]:
     """ADMX definitionValues with their definition and presentationValues (graph-fidelity.md 2.2)."""
     values: list[dict[str, Any]] = []
@@ -231,6 +341,51 @@ def _admx_values(salt: int) -> list[dict[str, Any]]:
 _ADMX_VALUES: tuple[list[dict[str, Any]], ...] = tuple(_admx_values(salt) for salt in range(6))
 
 
+# With ``coverage=True``: the share of ``policies`` given to the issue-10 families, and their mix
+# (sums to 1). Shapes are the shipped fixtures' (graphsim.fixtures_build), cloned per item.
+_COVERAGE_SHARE = 0.30
+_COVERAGE_MIX = (
+    ("deviceManagement/compliancePolicies", 0.12, "CMP2"),
+    ("deviceManagement/intents", 0.05, "BASE"),
+    ("deviceManagement/windowsAutopilotDeploymentProfiles", 0.04, "AP"),
+    ("deviceManagement/windowsFeatureUpdateProfiles", 0.04, "FU"),
+    ("deviceManagement/windowsQualityUpdateProfiles", 0.04, "QU"),
+    ("deviceManagement/windowsDriverUpdateProfiles", 0.03, "DU"),
+    ("deviceManagement/deviceManagementScripts", 0.12, "PS"),
+    ("deviceManagement/deviceShellScripts", 0.07, "SH"),
+    ("deviceManagement/deviceHealthScripts", 0.08, "REM"),
+    ("deviceManagement/deviceComplianceScripts", 0.04, "CSCR"),
+    ("deviceManagement/deviceCustomAttributeShellScripts", 0.03, "ATTR"),
+    ("deviceManagement/reusablePolicySettings", 0.03, "RPS"),
+    ("deviceManagement/notificationMessageTemplates", 0.02, "NOTE"),
+    ("deviceManagement/roleDefinitions", 0.02, "ROLE"),
+    ("deviceManagement/deviceCategories", 0.02, "CAT"),
+    ("deviceAppManagement/mobileApps", 0.14, "APP"),
+    ("deviceAppManagement/mobileAppConfigurations", 0.05, "APPCFG"),
+    ("identity/conditionalAccess/policies", 0.06, "CA"),
+)
+# Script bodies (base64 in Graph's scriptContent / detection / remediation fields).
+_SCRIPT_FIELDS = ("scriptContent", "detectionScriptContent", "remediationScriptContent")
+# Microsoft-managed Conditional Access policies every tenant now has (template family
+# 4200930c-0da2-4e33-ca01-…, see tenantpilot.resources.adapters.microsoft).
+_MICROSOFT_MANAGED_CA = (
+    ("4200930c-0da2-4e33-ca01-000000000005", "Multifactor authentication for Microsoft partners and vendors"),
+    (
+        "4200930c-0da2-4e33-ca01-000000000007",
+        "Microsoft-managed: Multifactor authentication and reauthentication for risky sign-ins",
+    ),
+)
+
+
+def _coverage_templates(tenant_id: str, domain: str, group_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The fixtures' issue-10 and connector items, referring to the generated tenant's groups."""
+    names = ("SG-Intune-Windows-Devices", "SG-Intune-Pilot", "SG-Intune-iOS-Users", "DYN-All-Windows-Autopilot")
+    names += ("SG-Intune-Exclusions",)
+    ids = group_ids or [stable_guid(tenant_id, "generated-group", name) for name in names]
+    g = {name: ids[index % len(ids)] for index, name in enumerate(names)}
+    return {**coverage_collections(tenant_id, g), **connector_collections(tenant_id, domain, g)}
+
+
 def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
@@ -253,6 +408,7 @@ def generate_tenant(
     groups: int = 200,
     client_id: str | None = None,
     client_secret: str = GENERATED_CLIENT_SECRET,
+    coverage: bool = False,
 ) -> dict[str, Any]:
     """A large synthetic tenant document: ``policies`` policies spread over the Intune
     families (each with 0-3 assignments over groups and the virtual all-users / all-devices
@@ -262,6 +418,14 @@ def generate_tenant(
     memory low; treat the result as read-only or copy what you mutate. The one app
     (``client_id``, default derived from the tenant id) has every read permission and
     secret ``client_secret``.
+
+    ``coverage=True`` gives 30 % of ``policies`` to the issue-10 families (scripts with base64
+    bodies, settings-catalog compliance with settings lists longer than a page, intents, update
+    and Autopilot profiles, apps and app configurations, custom roles, categories, notification
+    templates, reusable settings, custom-attribute scripts, Conditional Access) in the shipped
+    fixtures' Graph shapes, and adds what Microsoft and the tenant's connectors put in every tenant
+    (built-in roles, Microsoft-managed CA policies, VPP/APNs/partners/ADE, ``deviceManagement/
+    settings``) on top. The default keeps the original seven families and their exact stream.
     """
     rng = random.Random(seed)  # noqa: S311 - deterministic test data, not crypto
     detail = random.Random(seed + 1)  # noqa: S311 - a second stream, so the base shape stays as before
@@ -311,10 +475,10 @@ def generate_tenant(
         "deviceAndAppManagementAssignmentFilterType": "none",
     }
 
-    def assignments(policy_id: str) -> list[dict[str, Any]]:
+    def assignments(policy_id: str, source: random.Random = rng) -> list[dict[str, Any]]:
         result = []
-        for _ in range(rng.randint(0, 3)):
-            roll = rng.random()
+        for _ in range(source.randint(0, 3)):
+            roll = source.random()
             target: dict[str, Any]
             target_id: str
             if roll < 0.15:
@@ -322,10 +486,10 @@ def generate_tenant(
             elif roll < 0.30:
                 target, target_id = all_devices, ALL_DEVICES_GROUP_ID
             elif roll < 0.40 and group_targets:
-                target = rng.choice(exclusion_targets or group_targets)
+                target = source.choice(exclusion_targets or group_targets)
                 target_id = target["groupId"]
             elif group_targets:
-                target = rng.choice(group_targets)
+                target = source.choice(group_targets)
                 target_id = target["groupId"]
             else:
                 continue
@@ -336,9 +500,11 @@ def generate_tenant(
 
     collections: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in _MIX}
     collections["groups"] = group_items
-    remaining = policies
+    covered = round(policies * _COVERAGE_SHARE) if coverage else 0
+    main_total = policies - covered
+    remaining = main_total
     for position, (key, share) in enumerate(_MIX):
-        count = remaining if position == len(_MIX) - 1 else min(remaining, round(policies * share))
+        count = remaining if position == len(_MIX) - 1 else min(remaining, round(main_total * share))
         remaining -= count
         items = collections[key]
         for index in range(count):
@@ -352,19 +518,25 @@ def generate_tenant(
                 "roleScopeTagIds": ["0"],
             }
             if key.endswith("deviceConfigurations"):
+                odata_type = rng.choice(_CONFIG_TYPES)
                 item = {
-                    "@odata.type": rng.choice(_CONFIG_TYPES),
+                    "@odata.type": odata_type,
                     **base,
                     "displayName": f"CFG - {index:05d}",
                     "version": rng.randint(1, 9),
                     "supportsScopeTags": True,
-                    "passwordRequired": rng.random() < 0.5,
-                    "passwordMinimumLength": rng.choice((8, 12, 14)),
                 }
-                if item["@odata.type"] == "#microsoft.graph.windows10CustomConfiguration":
+                # The same random draws as before for every type, so ids and assignments stay put.
+                required, length = rng.random() < 0.5, rng.choice((8, 12, 14))
+                required_name, length_name = _PASSWORD_NAMES[odata_type]
+                if required_name:
+                    item[required_name] = required
+                if length_name:
+                    item[length_name] = length
+                if odata_type == "#microsoft.graph.windows10CustomConfiguration":
                     item["omaSettings"] = detail.choice(_OMA_SETTINGS)
                 else:
-                    item.update(_GENERAL_CONFIG_PROPERTIES)
+                    item.update(_PLATFORM_CONFIG_PROPERTIES[odata_type])
             elif key.endswith("configurationPolicies"):
                 settings = rng.choice(_SETTINGS_TEMPLATES)
                 if detail.random() < 0.10:  # one in ten lists is longer than a /settings page
@@ -390,14 +562,19 @@ def generate_tenant(
                 del item["description"]
                 item["description"] = ""
             elif key.endswith("deviceCompliancePolicies"):
+                odata_type = rng.choice(_COMPLIANCE_TYPES)
                 item = {
-                    "@odata.type": rng.choice(_COMPLIANCE_TYPES),
+                    "@odata.type": odata_type,
                     **base,
                     "displayName": f"CMP - {index:05d}",
                     "version": rng.randint(1, 5),
-                    "passwordRequired": rng.random() < 0.5,
-                    **_COMPLIANCE_PROPERTIES,
                 }
+                required_name, length_name = _PASSWORD_NAMES.get(
+                    odata_type, ("passwordRequired", "passwordMinimumLength")
+                )
+                item[str(required_name)] = rng.random() < 0.5
+                item[str(length_name)] = 8
+                item.update(_PLATFORM_COMPLIANCE_PROPERTIES[odata_type])
             elif key.endswith("groupPolicyConfigurations"):
                 item = {
                     "@odata.type": "#microsoft.graph.groupPolicyConfiguration",
@@ -433,6 +610,10 @@ def generate_tenant(
             if "isAssigned" in item:
                 item["isAssigned"] = bool(item["assignments"])
             items.append(item)
+
+    if coverage:
+        templates = _coverage_templates(tenant_id, domain, [g["id"] for g in group_items])
+        _add_coverage(collections, templates, covered, random.Random(seed + 2), assignments)  # noqa: S311
 
     device_items: list[dict[str, Any]] = []
     for index in range(devices):
@@ -485,3 +666,81 @@ def generate_tenant(
         ],
         "collections": collections,
     }
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _add_coverage(
+    collections: dict[str, list[dict[str, Any]]],
+    templates: dict[str, list[dict[str, Any]]],
+    count: int,
+    rng: random.Random,
+    assignments: Any,
+) -> None:
+    """Clone ``count`` customer objects of the issue-10 families, then add Microsoft's and the connectors'."""
+    remaining = count
+    for position, (key, share, prefix) in enumerate(_COVERAGE_MIX):
+        n = remaining if position == len(_COVERAGE_MIX) - 1 else min(remaining, round(count * share))
+        remaining -= n
+        pool = [
+            t
+            for t in templates[key]
+            if not t.get("isBuiltIn") and not str(t.get("templateId") or "").startswith("4200930c")
+        ]
+        items = collections.setdefault(key, [])
+        for index in range(n):
+            item = copy.deepcopy(pool[index % len(pool)])
+            pid = _guid(rng)
+            item["id"] = pid
+            name_field = "name" if "name" in item else "displayName"
+            item[name_field] = f"{prefix} - {index:05d}"
+            for field in _SCRIPT_FIELDS:
+                if isinstance(item.get(field), str) and item[field]:
+                    body = base64.b64decode(item[field]).decode("utf-8")
+                    item[field] = _b64(f"# {prefix} {index:05d}\n{body}")
+            if key.endswith("compliancePolicies") and rng.random() < 0.10:
+                item["settings"] = rng.choice(_LONG_SETTINGS)  # longer than one /settings page
+                item["settingCount"] = len(item["settings"])
+            if "targetedMobileApps" in item:  # point at a generated app of the platform, not the template's
+                odata = "#microsoft.graph.iosStoreApp"
+                apps = [
+                    a["id"] for a in collections.get("deviceAppManagement/mobileApps", []) if a["@odata.type"] == odata
+                ]
+                item["targetedMobileApps"] = [rng.choice(apps)] if apps else []
+            if key.endswith("conditionalAccess/policies"):
+                item["state"] = rng.choice(("enabled", "enabledForReportingButNotEnforced", "disabled"))
+            elif "assignments" in item:
+                extra = {
+                    k: v
+                    for k, v in (item["assignments"] or [{}])[0].items()
+                    if k not in ("id", "target", "source", "sourceId")
+                }
+                item["assignments"] = [{**a, **extra} for a in assignments(pid, rng)]
+                if "isAssigned" in item:
+                    item["isAssigned"] = bool(item["assignments"])
+            items.append(item)
+    # What Microsoft puts in every tenant: built-in roles and Microsoft-managed CA policies.
+    collections["deviceManagement/roleDefinitions"].extend(
+        copy.deepcopy(t) for t in templates["deviceManagement/roleDefinitions"] if t.get("isBuiltIn")
+    )
+    ca_template = templates["identity/conditionalAccess/policies"][0]
+    for template_id, name in _MICROSOFT_MANAGED_CA:
+        managed = copy.deepcopy(ca_template)
+        managed.update(
+            id=_guid(rng), templateId=template_id, displayName=name, state="enabledForReportingButNotEnforced"
+        )
+        collections["identity/conditionalAccess/policies"].append(managed)
+    for key in (
+        "deviceAppManagement/vppTokens",
+        "deviceManagement/applePushNotificationCertificate",
+        "deviceManagement/androidManagedStoreAccountEnterpriseSettings",
+        "deviceManagement/deviceManagementPartners",
+        "deviceManagement/complianceManagementPartners",
+        "deviceManagement/remoteAssistancePartners",
+        "deviceManagement/depOnboardingSettings",
+        "deviceManagement/templates",
+        "deviceManagement/settings",
+    ):
+        collections[key] = templates[key]

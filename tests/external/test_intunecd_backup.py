@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from graphsim import GraphSimulator
+from graphsim import GraphSimulator, generate_tenant
 from graphsim.fixtures_catalog import GOLDEN_CLIENT_ID, GOLDEN_CLIENT_SECRET, GOLDEN_TENANT_ID
 from graphsim.routes import SPECS_BY_KEY
 
 pytestmark = pytest.mark.external_client
 
 INTUNECD_VERSION = "2.6.0"
+GENERATED_TENANT_ID = "0badc0de-0000-4000-8000-0000000000cd"
 ROOT = Path(__file__).resolve().parents[2]
 SHIM = Path(__file__).with_name("intunecd_shim.py")
 # IntuneCDBase.remove_keys (2.6.0, every key of its set) plus the fields its modules drop or rewrite on purpose.
@@ -64,6 +65,14 @@ DROPPED_BY_MODULE = {
 # Modules that list with $select keep only the selected fields (Compliance Policies/Scripts reads
 # reusablePolicySettings?$select=id,settinginstance,displayname,description,settingDefinitionId,version).
 SELECTED_BY_MODULE = {"Scripts": {"settingInstance", "displayName", "description", "settingDefinitionId"}}
+
+
+# IntuneCD 2.6.0's NotificationTemplates module passes its query as the string
+# "?$expand=localizedNotificationMessages", so requests sends `…notificationMessageTemplates??$expand=…`:
+# the parameter's name is "?$expand". graphsim ignores unknown non-OData parameters as Graph does for
+# real unknown names; how Graph treats this exact spelling is not documented, so the module's
+# failure here is recorded rather than papered over (src/tenantpilot/graph/PLAN.md §7).
+KNOWN_MODULE_ERRORS = ("NotificationTemplate failed",)
 
 
 def _intunecd_python() -> Path:
@@ -140,7 +149,48 @@ def test_intunecd_backup_completes_every_simulated_module(backup: Any) -> None:
     )
     assert failing == Counter(), failing
     unsimulated = sorted({r.path for r in graph if r.status in (400, 404)})
-    print("types graphsim does not simulate:", unsimulated)
+    assert unsimulated == [], f"types graphsim does not simulate: {unsimulated}"
+    # Every module IntuneCD runs finishes without an error of its own (a shape it cannot read),
+    # except KNOWN_MODULE_ERRORS.
+    errors = {line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("[ERROR]")}
+    assert {e for e in errors if not any(known in e for known in KNOWN_MODULE_ERRORS)} == set(), errors
+
+
+@pytest.mark.parametrize(
+    ("folder", "pattern"),
+    [
+        ("Apple VPP Tokens", "Contoso ABM_vppToken.json"),
+        ("Apple Push Notification", "*_applePushNotificationCertificate.json"),
+        ("Managed Google Play", "*_androidManagedStoreAccountEnterpriseSettings.json"),
+        ("Partner Connections/Management", "Jamf Pro_deviceManagementPartner.json"),
+        ("Partner Connections/Compliance", "Jamf Device Compliance_complianceManagementPartner.json"),
+        ("Partner Connections/Remote Assistance", "TeamViewer_remoteAssistancePartner.json"),
+        ("Enrollment Profiles/Apple", "IOS - ADE corporate_depIOSEnrollmentProfile.json"),
+        ("Custom Attributes", "MAC - FileVault status_deviceCustomAttributeShellScript.json"),
+        ("Custom Attributes/Script Data", "filevault-status.sh"),
+        ("Device Management Settings", "settings.json"),
+        ("Management Intents/MDM Security Baseline for Windows 10 and later for November 2021", "*.json"),
+    ],
+)
+def test_intunecd_backs_up_the_connector_and_catalog_modules(backup: Any, folder: str, pattern: str) -> None:
+    # Only what IntuneCD keeps is saved: unconfigured partners (partnerState unknown, isConfigured
+    # false, notOnboarded) are dropped by its modules, so exactly one file per partner kind.
+    _proc, out, _requests, _keys, _items = backup
+    saved = sorted((Path(out) / folder).glob(pattern))
+    assert len(saved) == 1, (folder, sorted(p.name for p in (Path(out) / folder).glob("*")))
+
+
+def test_intunecd_reads_intent_settings_through_the_template_categories(backup: Any) -> None:
+    _proc, out, requests, _keys, _items = backup
+    folder = Path(out) / "Management Intents" / "MDM Security Baseline for Windows 10 and later for November 2021"
+    intent = json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))
+    assert [s["definitionId"].rsplit("_", 1)[-1] for s in intent["settingsDelta"]] == [
+        "firewallBlockStatefulFTP",
+        "smartScreenEnableInShell",
+    ]
+    inner = [r.path for r in requests if r.host == "graph" and r.batch_inner]
+    assert any(p.endswith("/categories") and "/templates/" in p for p in inner)
+    assert any("/intents/" in p and p.endswith("/settings") and "/categories/" in p for p in inner)
 
 
 def test_intunecd_saved_content_equals_the_tenant_document(backup: Any) -> None:
@@ -174,3 +224,36 @@ def test_intunecd_saved_content_equals_the_tenant_document(backup: Any) -> None:
         compared[file.parent.name] += 1
     for folder in ("Settings Catalog", "Device Configurations", "Policies", "Enrollment Configurations", "Filters"):
         assert compared[folder] > 0, (folder, compared)
+
+
+def test_intunecd_backs_up_a_generated_coverage_tenant_without_errors(tmp_path: Path) -> None:
+    """The generator's clones (every issue-10 family, Microsoft's objects, the connectors) are shapes
+    a second client reads as it reads Graph: no 400/404 and no module error beyond the known one."""
+    python = _intunecd_python()
+    doc = generate_tenant(tenant_id=GENERATED_TENANT_ID, policies=400, devices=0, seed=5, coverage=True)
+    app = doc["apps"][0]
+    with GraphSimulator([doc]) as sim:
+        env = {
+            **os.environ,
+            "GRAPHSIM_LOGIN": sim.authority_base,
+            "GRAPHSIM_GRAPH": sim.graph_base,
+            "REQUESTS_CA_BUNDLE": sim.ca_path,
+            "SSL_CERT_FILE": sim.ca_path,
+            "TENANT_NAME": GENERATED_TENANT_ID,
+            "CLIENT_ID": app["clientId"],
+            "CLIENT_SECRET": app["secrets"][0]["value"],
+        }
+        proc = subprocess.run(
+            [str(python), str(SHIM), "-m", "1", "-o", "json", "-p", str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        failing = sorted({(r.path, r.status) for r in sim.requests if r.host == "graph" and r.status >= 400})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert failing == [], failing
+    errors = {line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("[ERROR]")}
+    assert {e for e in errors if not any(known in e for known in KNOWN_MODULE_ERRORS)} == set(), errors
+    saved = len(list((tmp_path / "Scripts" / "Powershell").glob("*.json")))
+    assert saved == len(doc["collections"]["deviceManagement/deviceManagementScripts"])
