@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -102,3 +104,20 @@ def test_only_superusers_or_the_cli_may_onboard(world):
     assert result.login_created
     row = AuditLog.objects.get(action=AuditAction.WORKSPACE_CREATED, workspace=result.workspace)
     assert row.actor_id == admin.pk
+
+
+def test_readme_onboarding_block_works_as_written():
+    """The shell block of the README's "Onboarding" section, run command by command."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Onboarding\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert any("create-workspace" in line for line in lines)
+    for line in lines:
+        program, *args = shlex.split(line)
+        assert program == ".venv/bin/tenantpilot", line
+        out = io.StringIO()
+        call_command(*args, stdout=out, **({"verbosity": 0} if args[0] == "migrate" else {}))
+    owner = WorkspaceMembership.objects.get(workspace__slug="contoso-it").user
+    assert owner.email == "lead@contoso.example"
+    assert "/password/reset/" in out.getvalue()
