@@ -379,8 +379,13 @@ _MICROSOFT_MANAGED_CA = (
 
 def _coverage_templates(tenant_id: str, domain: str, group_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The fixtures' issue-10 and connector items, referring to the generated tenant's groups."""
-    names = ("SG-Intune-Windows-Devices", "SG-Intune-Pilot", "SG-Intune-iOS-Users", "DYN-All-Windows-Autopilot")
-    names += ("SG-Intune-Exclusions",)
+    names: tuple[str, ...] = (
+        "SG-Intune-Windows-Devices",
+        "SG-Intune-Pilot",
+        "SG-Intune-iOS-Users",
+        "DYN-All-Windows-Autopilot",
+        "SG-Intune-Exclusions",
+    )
     ids = group_ids or [stable_guid(tenant_id, "generated-group", name) for name in names]
     g = {name: ids[index % len(ids)] for index, name in enumerate(names)}
     return {**coverage_collections(tenant_id, g), **connector_collections(tenant_id, domain, g)}
