@@ -39,6 +39,16 @@ class _Collector:
         return "250 Message accepted"
 
 
+def smtp_mailers(port: int) -> dict[str, Any]:
+    """Django's mailers with the default one speaking plain SMTP to 127.0.0.1:``port``."""
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "use_ssl": False, "timeout": 30},
+        }
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,14 +59,9 @@ def _free_port() -> int:
 def smtp_server(settings) -> Iterator[_Collector]:
     """A real SMTP server on 127.0.0.1; Django's SMTP backend points at it. ``.messages`` are envelopes."""
     collector = _Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(collector, hostname="127.0.0.1", port=_free_port(), ready_timeout=30)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 30
+    settings.MAILERS = smtp_mailers(controller.port)
     try:
         yield collector
     finally:

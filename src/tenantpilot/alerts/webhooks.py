@@ -10,7 +10,9 @@ listed); redirects are never followed (a 3xx is a failed delivery).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +22,20 @@ from django.conf import settings
 from tenantpilot.core.errors import ValidationFailed
 
 MAX_URL_LENGTH = 2000
+
+
+class _QuietWhilePosting(logging.Filter):
+    """Drops httpx's request log line ("HTTP Request: POST <url> …") while this thread posts to
+    a webhook: a chat webhook's URL is a secret and must not reach the logs."""
+
+    local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.local, "posting", False)
+
+
+_QUIET = _QuietWhilePosting()
+logging.getLogger("httpx").addFilter(_QUIET)
 
 
 class WebhookRefused(Exception):
@@ -99,6 +115,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> P
         _check_addresses((parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80))
     except WebhookRefused as error:
         return PostResult(False, None, False, str(error))
+    _QUIET.local.posting = True
     try:
         with httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False) as client:
             response = client.post(url, content=body, headers=headers)
@@ -106,6 +123,8 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> P
         return PostResult(False, None, True, "The webhook did not answer in time.")
     except httpx.HTTPError as error:
         return PostResult(False, None, True, f"Connection failed ({type(error).__name__}).")
+    finally:
+        _QUIET.local.posting = False
     code = response.status_code
     if 200 <= code < 300:
         return PostResult(True, code, False)

@@ -8,6 +8,7 @@ from django.urls import include, path
 from .urls_baselines import baseline_patterns
 from .urls_resolution import resolution_patterns
 from .views import (
+    alerts,
     audit,
     auth,
     bindings,
@@ -117,6 +118,12 @@ workspace_patterns = [
     path("notifications/", operations.notification_list, name="notifications"),
     path("notifications/read-all/", operations.notification_read_all, name="notification-read-all"),
     path("notifications/<int:notification_id>/read/", operations.notification_read, name="notification-read"),
+    path("alerts/", alerts.alert_settings, name="alert-settings"),
+    path("alerts/webhook/", alerts.alert_webhook, name="alert-webhook"),
+    path("alerts/webhook/rotate-secret/", alerts.alert_webhook_rotate, name="alert-webhook-rotate"),
+    path("alerts/webhook/remove/", alerts.alert_webhook_remove, name="alert-webhook-remove"),
+    path("alerts/webhook/test/", alerts.alert_webhook_test, name="alert-webhook-test"),
+    path("alerts/deliveries/", alerts.alert_deliveries, name="alert-deliveries"),
     # Baselines and drift: read pages (console/views/baselines.py) and the resolution loop
     # (console/views/baseline_resolution.py) add their paths to the two lists below.
     *baseline_patterns,
