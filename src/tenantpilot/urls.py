@@ -1,4 +1,5 @@
-"""Top-level routes: the console, the platform admin at /system/, the REST API at /api/v1/, and /healthz."""
+"""Top-level routes: the console, the platform admin at /system/, the REST API at /api/v1/, and the
+probes /healthz (liveness) and /readyz (readiness)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tenantpilot.api.main import api
-from tenantpilot.core.views import healthz
+from tenantpilot.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("system/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("tenantpilot.console.urls")),

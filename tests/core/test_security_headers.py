@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import importlib
+import os
 import re
 import sys
 import threading
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.core.wsgi import get_wsgi_application
 from django.test import override_settings
@@ -45,6 +47,11 @@ PRODUCTION_SECURITY_SETTINGS = (
 def production(monkeypatch) -> Iterator[None]:
     """The real ``tenantpilot.settings.production`` values, imported fresh, over the test settings."""
     monkeypatch.setenv("TENANTPILOT_ALLOW_SQLITE", "1")  # the SQLite lane; PostgreSQL needs nothing
+    # What production requires (settings.production refuses to start without them); the proxy
+    # header is trusted only when configured.
+    monkeypatch.setenv("DATABASE_URL", os.environ.get("DATABASE_URL") or "sqlite:///unused.sqlite3")
+    monkeypatch.setenv("TENANTPILOT_CREDENTIAL_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("TENANTPILOT_PROXY_SSL_HEADER", "X-Forwarded-Proto")
     for name in ("TENANTPILOT_SSL_REDIRECT", "TENANTPILOT_HSTS_SECONDS", "TENANTPILOT_HSTS_INCLUDE_SUBDOMAINS"):
         monkeypatch.delenv(name, raising=False)
     sys.modules.pop("tenantpilot.settings.production", None)

@@ -3,7 +3,8 @@
 It is django-tasks-db's ``db_worker`` (same options: ``--queue-name``, ``--interval``, ``--batch``,
 ``--max-tasks``, ``--worker-id``, ``--no-startup-delay``, ``--reload``) plus a housekeeping thread
 that calls ``operations_reap`` every ``--reap-interval`` seconds and every registered periodic job
-(``operations.registry.register_periodic``: due schedules, every minute) at its own interval.
+(``operations.registry.register_periodic``: due schedules, every minute) at its own interval,
+and refreshes this worker's heartbeat row (``operations.heartbeats``, read by ``/readyz``).
 Any number of workers, in any number
 of processes on any number of machines sharing the database, may run at once: each task is
 claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (an exclusive transaction on SQLite), and each
@@ -24,9 +25,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands import db_worker
 
+from tenantpilot.operations.heartbeats import (
+    HEARTBEAT_INTERVAL_SECONDS,
+    worker_heartbeat_forget,
+    worker_heartbeat_record,
+)
 from tenantpilot.operations.registry import PeriodicJob, periodic_jobs
 from tenantpilot.operations.services import operations_reap
 
@@ -125,15 +132,25 @@ class Command(db_worker.Command):
 
     def handle(self, *args: Any, reap_interval: float, **options: Any) -> None:  # type: ignore[override]
         housekeeper = None
+        worker_id = str(options.get("worker_id") or default_worker_id())
         if options.get("batch"):
             # One pass of everything, then the queued tasks, then exit.
             for job in housekeeping_jobs(reap_interval or 1.0):
                 run_job(job)
         else:
-            housekeeper = Housekeeper(reap_interval)
+            # The worker heartbeat first, so /readyz sees this worker within a tick of its start.
+            started_at = timezone.now()
+            beat = PeriodicJob(
+                "worker-heartbeat",
+                lambda: worker_heartbeat_record(worker_id, started_at=started_at),
+                HEARTBEAT_INTERVAL_SECONDS,
+            )
+            housekeeper = Housekeeper(reap_interval, jobs=[beat, *housekeeping_jobs(reap_interval)])
             housekeeper.start()
         try:
             super().handle(*args, **options)
         finally:
             if housekeeper is not None:
                 housekeeper.stop()
+                housekeeper.join(timeout=30)
+                run_job(PeriodicJob("worker-goodbye", lambda: worker_heartbeat_forget(worker_id), 0))
