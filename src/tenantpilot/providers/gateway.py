@@ -7,9 +7,10 @@ cache per connection and credential version, kept for the life of the worker pro
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -19,8 +20,10 @@ from tenantpilot.graph.endpoints import GraphEndpoints
 from tenantpilot.graph.retry import ClockFn, Deadline, RetryPolicy, SleepFn
 from tenantpilot.graph.tokens import ClientCertificateCredential, ClientSecretCredential, TokenProvider
 
-from .credentials import CertificateMaterial, credential_material
+from .credentials import CertificateMaterial, CredentialUnavailable, credential_material
 from .models import ProviderConnection, ProviderCredential
+
+logger = logging.getLogger("tenantpilot.providers.gateway")
 
 _providers: dict[tuple[int, str], TokenProvider] = {}
 _providers_lock = threading.Lock()
@@ -90,6 +93,22 @@ def _token_provider(connection: ProviderConnection, endpoints: GraphEndpoints) -
         return provider
 
 
+CredentialUnavailableHook = Callable[[ProviderConnection, CredentialUnavailable], None]
+_credential_unavailable_hooks: list[CredentialUnavailableHook] = []
+
+
+def on_credential_unavailable(hook: CredentialUnavailableHook) -> None:
+    """Register ``hook`` (idempotent): called with the connection and the error whenever
+    ``graph_client`` cannot open the connection's stored credential, before the error propagates.
+
+    ``providers.operation_handlers`` registers the one that records the connection as unhealthy,
+    so every run that needs the credential (health check, inventory sync, anything later) marks
+    it, not only the health check. A failing hook is logged by type and never hides the error.
+    """
+    if hook not in _credential_unavailable_hooks:
+        _credential_unavailable_hooks.append(hook)
+
+
 def forget_connection(connection_id: int) -> None:
     """Drop the cached token provider of a connection (after its credential changed or it was deleted)."""
     with _providers_lock:
@@ -120,9 +139,18 @@ def graph_client(
     """
     endpoints = graph_endpoints()
     deadline = Deadline(retry_budget_seconds, clock=_clock) if retry_budget_seconds is not None else None
+    try:
+        token_provider = _token_provider(connection, endpoints)
+    except CredentialUnavailable as error:
+        for hook in list(_credential_unavailable_hooks):
+            try:
+                hook(connection, error)
+            except Exception as exc:  # noqa: BLE001 - the credential error is what the run must report
+                logger.error("credential-unavailable hook failed: %s", type(exc).__name__)
+        raise
     client = GraphClient(
         endpoints,
-        _token_provider(connection, endpoints),
+        token_provider,
         retry=retry,
         sleep=_sleep,
         clock=_clock,

@@ -9,9 +9,27 @@ from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.registry import RunContext, RunResult, register_operation
 
 from .choices import ConnectionHealth
+from .credentials import CredentialUnavailable
+from .gateway import on_credential_unavailable
 from .health import check_connection
+from .models import ProviderConnection
 from .selectors import connection_for_run
 from .services import connection_record_health
+
+
+def record_credential_unavailable(connection: ProviderConnection, error: CredentialUnavailable) -> None:
+    """Mark the connection unhealthy with the registered reason and the actionable message
+    (restore the key or enter the secret again), whichever run found the credential unreadable."""
+    connection_record_health(
+        connection=connection,
+        health=ConnectionHealth.UNHEALTHY,
+        reason_code=error.reason_code,
+        message=error.message,
+        permissions={},
+    )
+
+
+on_credential_unavailable(record_credential_unavailable)
 
 
 @register_operation(OperationType.PROVIDER_HEALTH_CHECK)
