@@ -7,6 +7,8 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
@@ -15,7 +17,7 @@ from tenantpilot.authz.roles import Role
 from tenantpilot.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tenantpilot.tenancy import services_invitations as inv
 from tenantpilot.tenancy.models import EnvironmentAccess, WorkspaceMembership
-from tenantpilot.tenancy.models_invitations import Invitation, InvitationStatus
+from tenantpilot.tenancy.models_invitations import Invitation, InvitationEnvironment, InvitationStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +228,21 @@ def test_link_under_another_workspace_or_forged_is_not_found(world):
     for token in ("", created.token[:-1] + ("A" if created.token[-1] != "A" else "B"), "x" * 500, None):
         with pytest.raises(NotFound):
             inv.invitation_for_link(workspace_slug=world.a.slug, token=token)
+
+
+def test_invitation_grant_of_another_workspace_is_refused(world):
+    invitation = _invite(world, restricted=True).invitation
+    with pytest.raises(ValidationError):
+        InvitationEnvironment(workspace=world.a, invitation=invitation, environment=world.b1).full_clean()
+
+
+@pytest.mark.postgres
+def test_database_refuses_invitation_grant_of_another_workspace_on_postgres(world):
+    """The composite FK (environment_id, workspace_id) → managed_environments(id, workspace_id)."""
+    invitation = _invite(world, restricted=True).invitation
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO invitation_environments (workspace_id, invitation_id, environment_id) VALUES (%s, %s, %s)",
+            [world.a.pk, invitation.pk, world.b1.pk],
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
