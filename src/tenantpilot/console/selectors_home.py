@@ -327,7 +327,7 @@ def _drift_trends(scope: Scope, env_ids: list[int]) -> list[DriftCell]:
     )
     series: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        series[(row["environment_id"], row["profile_id"])].append(row)
+        series[(row["environment_id"], row["profile_id"])].append(dict(row))
     cells = []
     for results in series.values():
         results.sort(key=lambda r: r["rn"])
@@ -562,8 +562,9 @@ def _next_action(scope: Scope, row: EnvironmentStatus) -> NextAction | None:
                 "View connection",
                 _url("console:connection-detail", scope, environment_id=env_id, connection_id=conn_id),
             )
-    if row.evidence == "failed" and getattr(env, "last_sync_id", None) and scope.can(Capability.OPERATIONS_VIEW):
-        return NextAction("View failed sync", _url("console:operation-detail", scope, run_id=env.last_sync_id))
+    last_sync_id = getattr(env, "last_sync_id", None)
+    if row.evidence == "failed" and last_sync_id and scope.can(Capability.OPERATIONS_VIEW):
+        return NextAction("View failed sync", _url("console:operation-detail", scope, run_id=last_sync_id))
     if row.evidence in ("never", "stale", "partial", "failed"):
         if scope.can(Capability.PROVIDER_RUN):
             return NextAction("Sync inventory", _url("console:inventory-sync", scope, environment_id=env_id), post=True)
