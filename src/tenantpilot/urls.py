@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tenantpilot.api.main import api
+from tenantpilot.console.views.assets import favicon
 from tenantpilot.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("system/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("tenantpilot.console.urls")),
