@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.authz.roles import can_grant, grantable_roles
+from tenantpilot.authz.roles import grantable_roles
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import form_status
 from tenantpilot.console.forms_invitations import InvitationForm, NewLoginForm
@@ -37,11 +37,6 @@ logger = logging.getLogger(__name__)
 
 def _to_members(scope: Scope) -> HttpResponse:
     return redirect("console:members", workspace=scope.workspace.slug)
-
-
-def can_revoke_invitation(scope: Scope, invitation: Invitation) -> bool:
-    """May the member withdraw ``invitation``: they manage members and its role is not above theirs."""
-    return scope.can(Capability.WORKSPACE_MANAGE_MEMBERS) and can_grant(scope.role, invitation.role)
 
 
 def send_invitation_email(request: HttpRequest, created: invitations.CreatedInvitation) -> bool:
