@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.authz.roles import can_grant, grantable_roles
+from tenantpilot.authz.roles import Role, can_grant, grantable_roles
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import MemberAccessForm, MemberAddForm, MemberRoleForm, form_status
 from tenantpilot.console.pagination import paginate
@@ -23,9 +23,22 @@ from tenantpilot.tenancy.selectors import (
 )
 from tenantpilot.tenancy.selectors_invitations import invitation_list
 
+# Least privilege: a new member starts as Read-only unless the manager picks more.
+DEFAULT_NEW_MEMBER_ROLE = Role.READONLY
+
+ACCESS_NOT_RESTRICTED_MESSAGE = (
+    "You selected environments but not “Only the environments selected below”. "
+    "Tick it to limit this member to the selected environments, or clear the selection to allow all."
+)
+
 
 def _to_members(scope: Scope) -> HttpResponse:
     return redirect("console:members", workspace=scope.workspace.slug)
+
+
+def _add_form(scope: Scope, data: object = None) -> MemberAddForm:
+    """The add-member form with Read-only preselected (the least privilege)."""
+    return MemberAddForm(data or None, roles=grantable_roles(scope.role), initial={"role": DEFAULT_NEW_MEMBER_ROLE})
 
 
 @workspace_view(Capability.WORKSPACE_VIEW)
@@ -44,7 +57,7 @@ def member_list(request: HttpRequest, scope: Scope) -> HttpResponse:
             "rows": rows,
             "roles": roles,
             "can_manage": can_manage,
-            "add_form": MemberAddForm(roles=roles),
+            "add_form": _add_form(scope),
             "invitations": invitations,
         },
     )
@@ -53,7 +66,7 @@ def member_list(request: HttpRequest, scope: Scope) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @workspace_view(Capability.WORKSPACE_MANAGE_MEMBERS)
 def member_add(request: HttpRequest, scope: Scope) -> HttpResponse:
-    form = MemberAddForm(request.POST or None, roles=grantable_roles(scope.role))
+    form = _add_form(scope, request.POST)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.membership_add(
@@ -123,6 +136,15 @@ def member_access(request: HttpRequest, scope: Scope, membership_id: int) -> Htt
         initial=initial,
         environment_choices=grantable_environment_choices(scope=scope),
     )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["environments"]
+        and not form.cleaned_data["restricted"]
+    ):
+        # Saving "all environments" after the manager ticked some would store something other
+        # than what they chose: refuse, naming the field, and keep their ticks.
+        form.add_error("restricted", ACCESS_NOT_RESTRICTED_MESSAGE)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_environment_access(

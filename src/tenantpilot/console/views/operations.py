@@ -16,6 +16,7 @@ from tenantpilot.console.forms import form_status
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.operations import policies, selectors, services
 from tenantpilot.operations.choices import OperationType, RunOutcome, RunStatus
+from tenantpilot.operations.registry import handler_for
 from tenantpilot.tenancy.authority import Scope
 
 
@@ -32,6 +33,11 @@ class RunFilterForm(forms.Form):
     def __init__(self, *args: Any, environment_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["environment_id"].choices = [("", "Any environment"), *environment_choices]  # type: ignore[attr-defined]
+        # Only operation types something can run (a registered handler): a type without one has no runs.
+        self.fields["type"].choices = [  # type: ignore[attr-defined]
+            ("", "Any operation"),
+            *((value, label) for value, label in OperationType.choices if handler_for(value) is not None),
+        ]
 
 
 @workspace_view(Capability.OPERATIONS_VIEW)
