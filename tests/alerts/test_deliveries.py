@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import json
 import logging
+import textwrap
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -255,3 +257,17 @@ def test_key_rotation_reseals_the_webhook(world, receiver, clock):
     delivery_attempt(webhook_delivery(alert(world, clock)).pk, now=clock.now)
     headers, body, _ = receiver.requests[0]
     assert headers["X-TenantPilot-Signature"] == "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_the_readme_receiver_snippet_verifies_a_real_delivery(world, receiver, clock):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("\n## Alerts\n", 1)[1].split("\n## ", 1)[0]
+    snippet = textwrap.dedent(section.split("```python\n", 1)[1].split("```", 1)[0])
+    namespace: dict[str, object] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    verified = namespace["verified"]
+    secret = webhook(world, receiver.url)
+    delivery_attempt(webhook_delivery(alert(world, clock)).pk, now=clock.now)
+    headers, body, _ = receiver.requests[0]
+    assert verified(secret, body, headers["X-TenantPilot-Signature"]) is True
+    assert verified(secret, body + b" ", headers["X-TenantPilot-Signature"]) is False

@@ -524,14 +524,11 @@ def alert_on_compare(result: BaselineCompareResult, *, now: dt.datetime | None =
         .order_by("-created_at", "-pk")
         .first()
     )
-    counts = {o: int(result.counts.get(o, 0) or 0) for o in DRIFT_OUTCOMES}
-    before = (
-        {o: int(previous.counts.get(o, 0) or 0) for o in DRIFT_OUTCOMES}
-        if previous
-        else dict.fromkeys(DRIFT_OUTCOMES, 0)
-    )
-    current_keys = _drift_keys(result.pk) if sum(counts.values()) else set()
-    new_keys = current_keys - (_drift_keys(previous.pk) if previous is not None and sum(before.values()) else set())
+    counts: dict[str, int] = {o: int(result.counts.get(o, 0) or 0) for o in DRIFT_OUTCOMES}
+    before: dict[str, int] = {o: int(previous.counts.get(o, 0) or 0) if previous else 0 for o in DRIFT_OUTCOMES}
+    drifting, drifted_before = any(counts.values()), any(before.values())
+    current_keys = _drift_keys(result.pk) if drifting else set()
+    new_keys = current_keys - (_drift_keys(previous.pk) if previous is not None and drifted_before else set())
     rising = [o for o in DRIFT_OUTCOMES if counts[o] > before[o]]
     now = now or timezone.now()
     key = f"drift:env:{result.environment_id}:profile:{result.profile_id}"
@@ -564,12 +561,7 @@ def alert_on_compare(result: BaselineCompareResult, *, now: dt.datetime | None =
             facts=facts,
             now=now,
         )
-    if (
-        previous is not None
-        and sum(before.values())
-        and not sum(counts.values())
-        and _notify_recovery(result.workspace_id)
-    ):
+    if previous is not None and drifted_before and not drifting and _notify_recovery(result.workspace_id):
         return raise_alert(
             workspace_id=result.workspace_id,
             environment_id=result.environment_id,
