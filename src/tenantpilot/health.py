@@ -72,13 +72,15 @@ def _workers_ok() -> bool:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 ``{"status": "ready"}`` or 503 naming the failing checks only."""
     checks: dict[str, bool] = {"database": _database_ok()}
-    if checks["database"]:
+    # Each check only when the one before passed: without the tables, "workers" means nothing.
+    for name, check in (("migrations", _migrations_ok), ("workers", _workers_ok)):
+        if not all(checks.values()):
+            break
         try:
-            checks["migrations"] = _migrations_ok()
-            checks["workers"] = _workers_ok()
+            checks[name] = check()
         except DatabaseError as exc:
-            logger.warning("readiness: database error (%s)", type(exc).__name__)
-            checks["database"] = False
+            logger.warning("readiness: %s check failed (%s)", name, type(exc).__name__)
+            checks[name] = False
     failing = sorted(name for name, ok in checks.items() if not ok)
     if failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
