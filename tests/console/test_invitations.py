@@ -307,3 +307,13 @@ def test_platform_page_is_404_for_everyone_but_superusers(world, who):
 def test_platform_page_sends_anonymous_to_login(client):
     response = client.get(reverse("console:platform-workspace-create"))
     assert response.status_code == 302 and reverse("console:login") in response["Location"]
+
+
+def test_invite_form_starts_read_only_and_refuses_ticked_environments_without_restriction(world):
+    client = Client()
+    client.force_login(world.owner)
+    page = client.get(_invite_url(world)).content.decode()
+    assert re.search(r'<option value="readonly"[^>]*selected', page)
+    response = _invite(client, world, world.owner, environments=[world.a2.pk])
+    assert response.status_code == 400 and "Only the environments selected below" in response.content.decode()
+    assert not Invitation.objects.exists()

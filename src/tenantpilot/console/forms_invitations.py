@@ -10,6 +10,11 @@ from tenantpilot.authz.roles import Role
 from tenantpilot.console.forms import ServiceErrorsMixin
 from tenantpilot.tenancy.services_invitations import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS
 
+RESTRICTION_NOT_TICKED_MESSAGE = (
+    "You selected environments but not “Only the environments selected below”. "
+    "Tick it to limit the invitation to the selected environments, or clear the selection to allow all."
+)
+
 
 class InvitationForm(ServiceErrorsMixin, forms.Form):
     """Who to invite, with which role, to which environments, for how long."""
@@ -30,6 +35,16 @@ class InvitationForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]  # type: ignore[attr-defined]
         self.fields["environments"].choices = environment_choices  # type: ignore[attr-defined]
+        # Least privilege: Read-only unless the inviter picks more.
+        self.fields["role"].initial = Role.READONLY.value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("environments") and not data.get("restricted"):
+            # Inviting to "all environments" after ticking some would grant something other than
+            # what was chosen: refuse, naming the field, and keep the ticks.
+            self.add_error("restricted", RESTRICTION_NOT_TICKED_MESSAGE)
+        return data
 
 
 class NewLoginForm(ServiceErrorsMixin, forms.Form):
