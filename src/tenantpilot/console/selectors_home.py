@@ -166,7 +166,7 @@ def _safe(svg: str) -> SafeString:
 
 
 def environments_for_home(
-    *, scope: Scope, include_archived: bool = False, search: str = ""
+    *, scope: Scope, include_archived: bool = False, search: str = "", for_counting: bool = False
 ) -> QuerySet[ManagedEnvironment]:
     """The member's environments, annotated with what the landing page needs, most urgent first.
 
@@ -175,6 +175,7 @@ def environments_for_home(
     completed inventory sync's ``last_sync_outcome``/``last_sync_id`` and the newest usable one's
     ``last_good_sync_at`` (with ``inventory.view``), the active run's ``active_run_id``/``active_run_type``
     (with ``operations.view``), and ``urgency`` (0: broken, 1: needs a look, 2: fine, 3: archived).
+    ``for_counting`` leaves out what only the rows need (active run, urgency, order).
     """
     scope.require(Capability.ENVIRONMENT_VIEW)
     qs = scope.environments()
@@ -212,6 +213,8 @@ def environments_for_home(
             Q(last_good_sync_at__lt=now - STALE_AFTER),
             Q(last_sync_outcome=RunOutcome.PARTIALLY_SUCCEEDED),
         ]
+    if for_counting:
+        return qs
     if scope.can(Capability.OPERATIONS_VIEW):
         active = OperationRun.objects.filter(environment=OuterRef("pk"), status__in=_ACTIVE).order_by("-created_at")
         qs = qs.annotate(
@@ -264,7 +267,7 @@ def home_page(*, scope: Scope, environments: list[ManagedEnvironment]) -> HomePa
 
 def _summary(scope: Scope, *, now: dt.datetime) -> HomeSummary:
     """Tile counts over every visible active environment, in one aggregate query."""
-    qs = environments_for_home(scope=scope)
+    qs = environments_for_home(scope=scope, for_counting=True)
     counts: dict[str, Any] = {"environments": Count("pk")}
     if scope.can(Capability.PROVIDER_VIEW):
         counts["unhealthy"] = Count(
