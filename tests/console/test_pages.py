@@ -134,7 +134,10 @@ def test_audit_list_filters_by_environment_action_actor_and_date(client, world):
     services.environment_update(actor=world.owner, environment=world.a1, display_name="A1 renamed")
     services.environment_update(actor=world.members[Role.MANAGER], environment=world.a2, display_name="A2 renamed")
     client.force_login(world.owner)
-    a1_row, a2_row = (f"tenancy.managedenvironment#{env.pk}" for env in (world.a1, world.a2))
+    # Each row links the environment it is about (the audit log names no internal model labels).
+    a1_row, a2_row = (
+        f'href="{url("console:environment-detail", world, environment_id=env.pk)}"' for env in (world.a1, world.a2)
+    )
     page = client.get(url("console:audit", world), {"environment_id": world.a2.pk}).content.decode()
     assert a2_row in page and a1_row not in page
     page = client.get(
@@ -152,7 +155,7 @@ def test_restricted_member_audit_list_hides_other_environments(client, world):
     client.force_login(world.restricted)
     page = client.get(url("console:audit", world)).content.decode()
     assert "Secret customer" not in page
-    assert f"tenancy.managedenvironment#{world.a1.pk}" not in page
+    assert url("console:environment-detail", world, environment_id=world.a1.pk) not in page
     assert client.get(url("console:audit", world), {"environment_id": world.a1.pk}).status_code == 400
 
 

@@ -8,9 +8,11 @@ from django.shortcuts import render
 
 from tenantpilot.audit.selectors import audit_list, audit_rows_for_viewer
 from tenantpilot.authz.capabilities import Capability
+from tenantpilot.console.audit_sentences import audit_sentence, metadata_json, target_label
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import AuditFilterForm, form_status
 from tenantpilot.console.pagination import paginate, query_without_page
+from tenantpilot.console.selectors_audit import audit_context_for
 from tenantpilot.tenancy.authority import Scope
 
 
@@ -34,9 +36,19 @@ def audit_log(request: HttpRequest, scope: Scope) -> HttpResponse:
     status = form_status(form)
     page = paginate(request, rows)
     page.object_list = audit_rows_for_viewer(scope=scope, rows=page.object_list)
+    context = audit_context_for(scope=scope, rows=page.object_list)
+    entries = [
+        {
+            "row": row,
+            "sentence": audit_sentence(row, context),
+            "target": target_label(row.target_type, row.target_id),
+            "details": metadata_json(row.metadata),
+        }
+        for row in page.object_list
+    ]
     return render(
         request,
         "console/audit/list.html",
-        {"scope": scope, "form": form, "page": page, "query": query_without_page(request)},
+        {"scope": scope, "form": form, "page": page, "entries": entries, "query": query_without_page(request)},
         status=status,
     )
