@@ -527,8 +527,9 @@ def alert_on_compare(result: BaselineCompareResult, *, now: dt.datetime | None =
     counts: dict[str, int] = {o: int(result.counts.get(o, 0) or 0) for o in DRIFT_OUTCOMES}
     before: dict[str, int] = {o: int(previous.counts.get(o, 0) or 0) if previous else 0 for o in DRIFT_OUTCOMES}
     drifting, drifted_before = any(counts.values()), any(before.values())
-    current_keys = _drift_keys(result.pk) if drifting else set()
-    new_keys = current_keys - (_drift_keys(previous.pk) if previous is not None and drifted_before else set())
+    # Always both queries, drift or not: a compare's query count does not depend on its findings.
+    current_keys = _drift_keys(result.pk)
+    new_keys = current_keys - (_drift_keys(previous.pk) if previous is not None else set())
     rising = [o for o in DRIFT_OUTCOMES if counts[o] > before[o]]
     now = now or timezone.now()
     key = f"drift:env:{result.environment_id}:profile:{result.profile_id}"
