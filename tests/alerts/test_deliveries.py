@@ -271,3 +271,16 @@ def test_the_readme_receiver_snippet_verifies_a_real_delivery(world, receiver, c
     headers, body, _ = receiver.requests[0]
     assert verified(secret, body, headers["X-TenantPilot-Signature"]) is True
     assert verified(secret, body + b" ", headers["X-TenantPilot-Signature"]) is False
+
+
+def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again(world, receiver, clock):
+    webhook(world, receiver.url)
+    delivery = webhook_delivery(alert(world, clock))
+    AlertDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, last_attempt_at=clock.now
+    )
+    assert deliveries_due(now=clock.advance(60)) == []  # a worker may still be sending it
+    assert deliveries_due(now=clock.advance(600)) == [delivery.pk]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
+    assert len(receiver.requests) == 1

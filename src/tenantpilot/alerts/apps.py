@@ -2,6 +2,8 @@ from django.apps import AppConfig
 
 
 class AlertsConfig(AppConfig):
+    """Connects the alert receivers to the lower apps' signals when Django starts."""
+
     name = "tenantpilot.alerts"
     label = "alerts"
     verbose_name = "Alerts"

@@ -40,6 +40,8 @@ class WebhookFormat(models.TextChoices):
 
 
 class DeliveryChannel(models.TextChoices):
+    """How an alert is delivered outside the console."""
+
     EMAIL = "email", "E-mail"
     WEBHOOK = "webhook", "Webhook"
 

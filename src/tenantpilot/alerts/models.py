@@ -95,6 +95,8 @@ class AlertState(models.Model):
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
+    """Scoping helpers of alerts."""
+
     def for_workspace(self, workspace: object) -> AlertQuerySet:
         return self.filter(workspace=workspace)
 

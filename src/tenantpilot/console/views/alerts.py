@@ -124,6 +124,7 @@ def alert_webhook_rotate(request: HttpRequest, scope: Scope) -> HttpResponse:
 @require_POST
 @workspace_view(MANAGE_ALERTS)
 def alert_webhook_remove(request: HttpRequest, scope: Scope) -> HttpResponse:
+    """Forget the webhook's URL and secret (audited); the settings page says so."""
     services.alert_webhook_remove(scope=scope)
     messages.success(request, "Webhook removed.")
     return redirect("console:alert-webhook", workspace=scope.workspace.slug)
