@@ -9,19 +9,24 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.console.decorators import workspace_view
+from tenantpilot.console.item_readable import assignments_of, item_facts, settings_of, structured_diff
 from tenantpilot.console.pagination import paginate, query_without_page
 from tenantpilot.console.views.connections import run_url
 from tenantpilot.core.errors import Conflict, NotFound, ValidationFailed
 from tenantpilot.inventory import policies, selectors, services
 from tenantpilot.inventory.choices import PolicyType, ScheduleFrequency, ScheduleResult
+from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.services import ScopeBusy, StartResult
+from tenantpilot.resources.adapters.microsoft import DEFAULT_ENROLLMENT_SUFFIXES, DEFAULT_SCOPE_TAG_ID
 from tenantpilot.tenancy.authority import Scope
 from tenantpilot.tenancy.models import ManagedEnvironment
 
@@ -29,7 +34,10 @@ from tenantpilot.tenancy.models import ManagedEnvironment
 class InventoryFilterForm(forms.Form):
     """The inventory list's filters (GET). Unknown values are errors that name the field."""
 
-    type = forms.ChoiceField(choices=[("", "All types"), *PolicyType.choices], required=False)
+    type = forms.ChoiceField(
+        choices=[("", "All types"), *sorted(PolicyType.choices, key=lambda choice: str(choice[1]).lower())],
+        required=False,
+    )
     q = forms.CharField(max_length=200, required=False, strip=True, label="Name or id")
     gone = forms.BooleanField(required=False, label="Show gone items")
 
@@ -51,6 +59,42 @@ class ScheduleForm(forms.Form):
         choices=[(o.value, o.label) for o in services.SCHEDULABLE_OPERATIONS], label="Operation"
     )
     frequency = forms.ChoiceField(choices=ScheduleFrequency.choices)
+
+
+# Policy types in the order of their labels (what people read), not of their Graph keys.
+TYPE_LABEL_ORDER: dict[str, int] = {
+    value: rank for rank, (value, _label) in enumerate(sorted(PolicyType.choices, key=lambda c: str(c[1]).lower()))
+}
+_GUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+#: Provider built-ins recognisable from an item's row alone (id and whitelisted metadata), the
+#: same facts the Microsoft resource adapter uses: the tenant-prefixed default enrollment
+#: configurations (priority 0 or not listed), the Default scope tag ``"0"`` and scope tags and
+#: Intune roles flagged ``isBuiltIn``.
+BUILTIN_ITEM = (
+    (
+        Q(
+            policy_type=PolicyType.DEVICE_ENROLLMENT_CONFIGURATIONS,
+            provider_object_id__regex=rf"^{_GUID}_({'|'.join(DEFAULT_ENROLLMENT_SUFFIXES)})$",
+        )
+        & (Q(metadata__priority=0) | ~Q(metadata__has_key="priority"))
+    )
+    | Q(policy_type=PolicyType.ROLE_SCOPE_TAGS, provider_object_id=DEFAULT_SCOPE_TAG_ID)
+    | Q(policy_type__in=[PolicyType.ROLE_SCOPE_TAGS, PolicyType.ROLE_DEFINITIONS], metadata__isBuiltIn=True)
+)
+
+
+def ordered_for_people(items: QuerySet[InventoryItem]) -> QuerySet[InventoryItem]:
+    """``items`` by type label, then name (case-insensitive), built-ins last within their type;
+    each row carries ``is_builtin``."""
+    type_rank = Case(
+        *(When(policy_type=value, then=Value(rank)) for value, rank in TYPE_LABEL_ORDER.items()),
+        default=Value(len(TYPE_LABEL_ORDER)),
+        output_field=IntegerField(),
+    )
+    builtin = Case(When(BUILTIN_ITEM, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return items.annotate(type_rank=type_rank, is_builtin=builtin).order_by(
+        "type_rank", "policy_type", "is_builtin", Lower("display_name"), "display_name", "pk"
+    )
 
 
 def _env_context(scope: Scope, environment: ManagedEnvironment, **extra: Any) -> dict[str, Any]:
@@ -81,7 +125,7 @@ def inventory_list_view(request: HttpRequest, scope: Scope, environment: Managed
         search=data.get("q") or "",
         include_gone=bool(data.get("gone")),
     )
-    page = paginate(request, items)
+    page = paginate(request, ordered_for_people(items))
     return render(
         request,
         "console/inventory/list.html",
@@ -114,6 +158,15 @@ def inventory_item_detail(
             item=item, old_number=versions[1].version_number, new_number=versions[0].version_number
         )
     current_json = "\n".join(selectors.pretty(item.current_version.normalized)) if item.current_version else ""
+    names = selectors.inventory_reference_names(environment_id=environment.pk)
+    current = selectors.redact_scripts(item.current_version.normalized) if item.current_version else None
+    changes = (
+        structured_diff(selectors.redact_scripts(diff.old.normalized), selectors.redact_scripts(diff.new.normalized))
+        if diff is not None
+        else []
+    )
+    picked_from = diff.old.version_number if diff else (versions[1].version_number if len(versions) >= 2 else None)
+    picked_to = diff.new.version_number if diff else (versions[0].version_number if versions else None)
     return render(
         request,
         "console/inventory/detail.html",
@@ -125,6 +178,13 @@ def inventory_item_detail(
             diff=diff,
             form=form,
             current_json=current_json,
+            facts=item_facts(item.metadata, names),
+            assignments=assignments_of(current, names),
+            settings=settings_of(current),
+            changes=changes,
+            picked_from=picked_from,
+            picked_to=picked_to,
+            is_builtin=InventoryItem.objects.filter(BUILTIN_ITEM, pk=item.pk).exists(),
         ),
         status=status,
     )
