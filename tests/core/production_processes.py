@@ -142,7 +142,10 @@ _LISTENING = re.compile(r"Listening at: (http://\S+) ")
 
 def start_server(env: dict[str, str], *extra: str) -> tuple[Process, str]:
     """``tenantpilot serve`` on a free loopback port; returns it and its base URL once it listens."""
-    server = Process(env, "serve", "--bind", "127.0.0.1:0", "--workers", "2", *extra)
+    # gunicorn names its port in an INFO line.
+    server = Process(
+        {**env, "TENANTPILOT_LOG_LEVEL": "INFO"}, "serve", "--bind", "127.0.0.1:0", "--workers", "2", *extra
+    )
 
     def listening() -> str | None:
         for record in server.json_lines("stderr"):
