@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+import tenantpilot.console
 from tenantpilot.console.item_readable import structured_diff
+from tenantpilot.console.templatetags.console_readable import type_label, type_labels
 from tenantpilot.inventory.models import InventoryItem
 from tests.inventory.factories import make_item
 
@@ -192,3 +195,25 @@ def test_structured_diff_keys_lists_by_identity_not_position():
     old = {"assignments": [{"target": {"groupId": "a"}}, {"target": {"groupId": "b"}}], "tags": ["x"]}
     new = {"assignments": [{"target": {"groupId": "b"}}, {"target": {"groupId": "a"}}], "tags": ["x", "y"]}
     assert [(c.path, c.before, c.after, c.kind) for c in structured_diff(old, new)] == [("tags[1]", "—", "y", "added")]
+
+
+RAW_TYPE_KEY = re.compile(
+    r"{{\s*[\w.]*\b(policy_type|policy_types|incomplete_types|governed_types|subject_type|provider_resource_type)"
+    r"\s*(\|\s*(join|default)[^}]*)?}}"
+)
+
+
+def test_no_console_template_prints_a_policy_type_key_raw():
+    root = Path(tenantpilot.console.__file__).parent / "templates"
+    offenders = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in root.rglob("*.html")
+        for match in RAW_TYPE_KEY.finditer(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_type_label_filter_shows_labels():
+    assert type_label("deviceEnrollmentConfigurations") == "Enrollment configurations"
+    assert type_labels(["configurationPolicies", "groups"]) == "Settings catalog policies, Groups"
+    assert type_label("notARealType") == "notARealType"
