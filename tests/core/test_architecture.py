@@ -127,18 +127,79 @@ def test_the_graph_client_rule_allows_the_rest_of_the_graph_package(source):
     assert not any(_reaches_graph_client(m) for m in _imported_names(source, "tenantpilot.inventory.sync"))
 
 
+_ROW_WRITES = frozenset({"save", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"})
+_QUERYSET_STEPS = frozenset({"objects", "filter", "exclude", "all", "select_for_update", "select_related", "only"})
+
+
+def _receiver_steps(node: ast.expr) -> set[str]:
+    """The attribute and method names along a call chain such as ``Model.objects.filter(...).all()``."""
+    steps: set[str] = set()
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            steps.add(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            steps.add(node.id)
+            return steps
+        else:
+            return steps
+
+
+def _model_writes(source: str) -> list[int]:
+    """Lines that save, delete or create rows: instance writes, ``objects.create``, queryset ``update``.
+
+    ``x.update(...)`` counts only on a queryset chain (``objects``/``filter``/…), so ``set.update``
+    and ``dict.update`` do not; ``request.session`` writes are the session's, not a model's.
+    """
+    tree = ast.parse(source)
+    # A route decorator such as ``@router.delete(...)`` declares an HTTP method; it writes nothing.
+    decorators = {
+        id(d) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) for d in f.decorator_list
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if id(node) in decorators or not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method, receiver = node.func.attr, _receiver_steps(node.func.value)
+        if "session" in receiver:
+            continue
+        if (
+            method in _ROW_WRITES
+            or (method == "create" and "objects" in receiver)
+            or (method == "update" and receiver & _QUERYSET_STEPS)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("source", "writes"),
+    [
+        ("item.save()", True),
+        ("Model.objects.create(name='x')", True),
+        ("Model.objects.filter(pk=1).update(name='x')", True),
+        ("run.delete()", True),
+        ("Model.objects.bulk_create(rows)", True),
+        ("ids.users.update(x for x in y)", False),
+        ("payload.update({'a': 1})", False),
+        ("request.session.delete('key')", False),
+        ("@router.delete('/x')\ndef f(): pass", False),
+    ],
+)
+def test_the_model_write_rule_tells_writes_from_dict_updates(source, writes):
+    assert bool(_model_writes(source)) is writes
+
+
 def test_interfaces_never_write_models_directly():
     """Console views and API routes call services; they never save, create, update or delete rows."""
-    write = re.compile(r"\.(save|delete|bulk_create|update|get_or_create|update_or_create)\(|objects\.create\(")
     offenders = []
     for interface in INTERFACES:
         for path in _python_files(interface):
-            for lineno, line in enumerate(path.read_text().splitlines(), 1):
-                # A route decorator such as ``@router.delete(...)`` declares an HTTP method; it writes nothing.
-                if line.lstrip().startswith("@"):
-                    continue
-                if write.search(line) and "session" not in line:
-                    offenders.append(f"{path.relative_to(SRC)}:{lineno}: {line.strip()}")
+            text = path.read_text()
+            lines = text.splitlines()
+            offenders += [f"{path.relative_to(SRC)}:{n}: {lines[n - 1].strip()}" for n in _model_writes(text)]
     assert offenders == []
 
 
