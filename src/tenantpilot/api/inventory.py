@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 from tenantpilot.authz.capabilities import Capability
 from tenantpilot.core.errors import NotFound
 from tenantpilot.inventory import selectors, services
-from tenantpilot.inventory.models import ComplianceSnapshot, InventoryItem, PolicyVersion
+from tenantpilot.inventory.models import InventoryItem, PolicyVersion
 
 from .auth import actor, scope_for
 from .ids import Id
@@ -185,11 +185,9 @@ def inventory_diff(
     }
 
 
-@router.get(_ENV + "/compliance", response={200: list[ComplianceOut], **ERRORS}, url_name="compliance-list")
-def compliance_list(
-    request: HttpRequest, workspace: str, environment_id: Id, limit: int = Query(10, ge=1, le=100)
-) -> list[ComplianceSnapshot]:
-    """The environment's latest compliance snapshots, newest first (``limit`` ≤ 100)."""
+@router.get(_ENV + "/compliance", response={200: Page[ComplianceOut], **ERRORS}, url_name="compliance-list")
+def compliance_list(request: HttpRequest, workspace: str, environment_id: Id, paging: Query[PageParams]) -> Any:
+    """The environment's compliance snapshots, newest first, a page at a time."""
     scope = scope_for(request, workspace)
     environment = scope.environment(environment_id)
-    return selectors.compliance_history(scope=scope, environment=environment, limit=limit)
+    return paginate(selectors.compliance_snapshots(scope=scope, environment=environment), paging)

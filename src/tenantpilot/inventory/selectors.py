@@ -152,11 +152,16 @@ def version_diff(*, item: InventoryItem, old_number: int, new_number: int) -> Ve
     return VersionDiff(old, new, lines)
 
 
-def compliance_history(*, scope: Scope, environment: ManagedEnvironment, limit: int = 10) -> list[ComplianceSnapshot]:
-    """The environment's latest compliance snapshots, newest first."""
+def compliance_snapshots(*, scope: Scope, environment: ManagedEnvironment) -> QuerySet[ComplianceSnapshot]:
+    """The environment's compliance snapshots, newest first (a stable order: ties by id)."""
     scope.require(policies.VIEW_INVENTORY)
     _check(scope, environment)
-    return list(ComplianceSnapshot.objects.filter(environment=environment).order_by("-captured_at", "-pk")[:limit])
+    return ComplianceSnapshot.objects.filter(environment=environment).order_by("-captured_at", "-pk")
+
+
+def compliance_history(*, scope: Scope, environment: ManagedEnvironment, limit: int = 10) -> list[ComplianceSnapshot]:
+    """The environment's latest compliance snapshots, newest first."""
+    return list(compliance_snapshots(scope=scope, environment=environment)[:limit])
 
 
 def schedule_list(*, scope: Scope, environment: ManagedEnvironment) -> dict[str, Schedule]:
