@@ -7,6 +7,7 @@ new machine. SQLite lane: the online backup API; PostgreSQL lane: ``pg_dump``/``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -19,9 +20,11 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.sqlite3.base import DatabaseWrapper
 
 from graphsim import fixtures_catalog as fx
+from tenantpilot.core.backups import backup_database
 from tenantpilot.inventory.models import InventoryItem
 from tenantpilot.operations.choices import RunOutcome
 from tenantpilot.providers.models import ProviderConnection, ProviderCredential
@@ -187,3 +190,30 @@ def test_backup_refuses_to_run_inside_a_transaction(tmp_path):
     with pytest.raises(CommandError, match="inside a database transaction"):
         call_command("backup", output=str(tmp_path / "x.backup"))  # the test's own transaction is open
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_backup_is_consistent_while_another_connection_is_writing(world, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL lane relies on pg_dump's snapshot")
+    live = tmp_path / "live.sqlite3"
+    call_command("backup", output=str(live))  # a product database on disk, schema and rows included
+    # The product's own connection settings (WAL, busy timeout), pointed at that file.
+    connections["live"] = DatabaseWrapper({**connection.settings_dict, "NAME": str(live)}, alias="live")
+    writer = sqlite3.connect(live, isolation_level=None, timeout=30)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("INSERT INTO workspaces (slug, name, created_at) VALUES ('committed', 'C', '2026-01-01')")
+        writer.execute("BEGIN IMMEDIATE")  # a worker is half-way through a write
+        writer.execute("INSERT INTO workspaces (slug, name, created_at) VALUES ('half', 'H', '2026-01-01')")
+        copy = backup_database(tmp_path / "copy.backup", using="live").path
+        writer.execute("COMMIT")  # the writer was never blocked by the backup
+    finally:
+        writer.close()
+        connections["live"].close()
+        del connections["live"]
+    with contextlib.closing(sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True)) as backup:
+        slugs = {row[0] for row in backup.execute("SELECT slug FROM workspaces")}
+        assert backup.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one self-contained file
+    assert {"committed", world.a.slug, world.b.slug} <= slugs and "half" not in slugs
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == ["copy.backup"]
