@@ -10,9 +10,10 @@ disk. See docs/DEPLOY.md for every variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 REQUIRED_VARIABLES = {
@@ -20,9 +21,18 @@ REQUIRED_VARIABLES = {
     "DATABASE_URL": "the PostgreSQL database, e.g. postgres://tenantpilot:PASSWORD@db.example/tenantpilot",
     "TENANTPILOT_CREDENTIAL_KEYS": (
         "comma-separated Fernet keys, newest first "
-        "(`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+        "(`python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`)"
     ),
 }
+
+
+def _is_fernet_key(key: str) -> bool:
+    """A Fernet key is 32 bytes in URL-safe base64 (checked here without the credential manager,
+    which is the only code that builds ciphers)."""
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _require_environment() -> None:
@@ -37,13 +47,9 @@ def _require_environment() -> None:
         raise ImproperlyConfigured("TENANTPILOT_SECRET_KEY is too short: use at least 50 random characters.")
     keys = [k.strip() for k in os.environ["TENANTPILOT_CREDENTIAL_KEYS"].split(",") if k.strip()]
     for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key.encode())
-        except (ValueError, TypeError):
+        if not _is_fernet_key(key):
             # Never echo the key itself.
-            raise ImproperlyConfigured(
-                f"TENANTPILOT_CREDENTIAL_KEYS: key number {position} is not a valid Fernet key."
-            ) from None
+            raise ImproperlyConfigured(f"TENANTPILOT_CREDENTIAL_KEYS: key number {position} is not a valid Fernet key.")
     if not keys:
         raise ImproperlyConfigured("TENANTPILOT_CREDENTIAL_KEYS holds no key.")
     url = os.environ["DATABASE_URL"].strip()
