@@ -121,3 +121,9 @@ def test_operations_filter_hides_a_type_without_handler(client, world, monkeypat
     # Asking for it anyway is a field error, not a 500.
     response = client.get(url("console:operations", world), {"type": OperationType.COMPLIANCE_SNAPSHOT.value})
     assert response.status_code == 400
+
+
+def test_invite_form_preselects_read_only(client, world):
+    client.force_login(world.owner)
+    page = client.get(url("console:invitation-create", world)).content.decode()
+    assert _selected_option(page, "role") == Role.READONLY.value

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tenantpilot.authz.capabilities import Capability
-from tenantpilot.authz.roles import grantable_roles
+from tenantpilot.authz.roles import Role, grantable_roles
 from tenantpilot.console.decorators import workspace_view
 from tenantpilot.console.forms import form_status
 from tenantpilot.console.forms_invitations import InvitationForm, NewLoginForm
@@ -65,7 +65,7 @@ def invitation_create(request: HttpRequest, scope: Scope) -> HttpResponse:
     """Invite someone by e-mail with a role up to the inviter's own (and environments they see)."""
     form = InvitationForm(
         request.POST if request.method == "POST" else None,
-        initial={"restricted": scope.is_restricted},
+        initial={"restricted": scope.is_restricted, "role": Role.READONLY},  # least privilege
         roles=grantable_roles(scope.role),
         environment_choices=grantable_environment_choices(scope=scope),
     )
