@@ -7,6 +7,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from graphsim import fixtures_catalog as fx
+from graphsim.control import apply_change
 from tenantpilot.inventory.models import InventoryItem
 from tests.baselines.support import captured_profile, compared, contoso, fabrikam, synced
 from tests.browser.support import login
@@ -14,12 +16,14 @@ from tests.browser.support import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BLOCKING = {"serious", "critical"}
+CHANGED = "IOS - Compliance"
 
 
 def _pages(world, profile, environment) -> dict[str, str]:
     ws = world.a.slug
     env = {"workspace": ws, "environment_id": environment.pk}
     item = InventoryItem.objects.filter(environment=environment, display_name="WIN - Compliance").get()
+    changed = InventoryItem.objects.filter(environment=environment, display_name=CHANGED).get()
     return {
         "workspace home": reverse("console:workspace-home", kwargs={"workspace": ws}),
         "add environment": reverse("console:environment-create", kwargs={"workspace": ws}),
@@ -27,6 +31,7 @@ def _pages(world, profile, environment) -> dict[str, str]:
         "connections": reverse("console:connections", kwargs=env),
         "inventory list": reverse("console:inventory", kwargs=env),
         "item page": reverse("console:inventory-item", kwargs={**env, "item_id": item.pk}),
+        "item version diff": reverse("console:inventory-item", kwargs={**env, "item_id": changed.pk}) + "?from=1&to=2",
         "operations": reverse("console:operations", kwargs={"workspace": ws}),
         "baselines": reverse("console:baseline-profiles", kwargs={"workspace": ws}),
         "baseline overview": reverse("console:baseline-profile", kwargs={"workspace": ws, "profile_id": profile.pk}),
@@ -46,6 +51,11 @@ def _blocking(results) -> list[str]:
 
 def test_main_pages_have_no_serious_or_critical_axe_violations(live_server, page, world, graph_settings):
     golden, drifted = synced(contoso(world)), synced(fabrikam(world))
+    apply_change(
+        graph_settings.tenant(fx.DRIFTED_TENANT_ID),
+        {"action": "set", "policy": CHANGED, "set": ["passcodeMinimumLength=4"]},
+    )
+    synced(drifted)  # a second version of CHANGED, so its page shows a diff
     profile = captured_profile(world, golden)
     compared(world, profile, drifted)
     pages = _pages(world, profile, drifted)
