@@ -16,6 +16,7 @@ named without a link. Raw metadata stays available to the page for a details dis
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.reasons import reason_label
 from tenantpilot.providers.choices import AuthType, ConnectionHealth
 from tenantpilot.resources.choices import ResolutionMode
+from tenantpilot.resources.keys import unescape_segment
 
 
 class AuditEntry(Protocol):
@@ -543,6 +545,8 @@ def _subject_text(b: _Builder, facts: BindingFacts | None) -> str:
     """The governed subject in words: its type and the last segment of its canonical key."""
     key = _str(b.meta.get("canonical_subject_key"))
     tail = key.rsplit(":", 1)[-1] if key else ""
+    with contextlib.suppress(ValueError):  # a malformed key is shown as stored
+        tail = unescape_segment(tail)
     kind = policy_type_label(b.meta.get("subject_type")) if b.meta.get("subject_type") else "subject"
     return f"{kind} “{tail}”" if tail else f"a {kind.lower()}"
 
