@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from graphsim import fixtures_catalog as fx
 from graphsim.control import apply_change
+from tenantpilot.baselines.models import BaselineCompareItem
 from tenantpilot.inventory.models import InventoryItem
 from tests.baselines.support import captured_profile, compared, contoso, fabrikam, synced
 from tests.browser.support import login
@@ -24,6 +25,8 @@ def _pages(world, profile, environment) -> dict[str, str]:
     env = {"workspace": ws, "environment_id": environment.pk}
     item = InventoryItem.objects.filter(environment=environment, display_name="WIN - Compliance").get()
     changed = InventoryItem.objects.filter(environment=environment, display_name=CHANGED).get()
+    drift = BaselineCompareItem.objects.filter(result__environment=environment, outcome="drift").first()
+    assert drift is not None
     return {
         "workspace home": reverse("console:workspace-home", kwargs={"workspace": ws}),
         "add environment": reverse("console:environment-create", kwargs={"workspace": ws}),
@@ -36,6 +39,9 @@ def _pages(world, profile, environment) -> dict[str, str]:
         "baselines": reverse("console:baseline-profiles", kwargs={"workspace": ws}),
         "baseline overview": reverse("console:baseline-profile", kwargs={"workspace": ws, "profile_id": profile.pk}),
         "compare result": reverse("console:baseline-result", kwargs={**env, "profile_id": profile.pk}),
+        "drift resolution": reverse("console:baseline-resolve", kwargs={**env, "item_id": drift.pk}),
+        "bindings": reverse("console:bindings", kwargs=env),
+        "search": reverse("console:search", kwargs={"workspace": ws}) + "?q=Compliance",
         "members": reverse("console:members", kwargs={"workspace": ws}),
         "audit": reverse("console:audit", kwargs={"workspace": ws}),
     }
