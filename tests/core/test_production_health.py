@@ -88,3 +88,12 @@ def test_a_stopping_worker_forgets_its_heartbeat_and_old_rows_are_pruned():
     assert workers_alive() == 1
     worker_heartbeat_forget("host-1-abcdefgh")
     assert workers_alive() == 0
+
+
+def test_platform_admins_see_the_live_workers(client, django_user_model):
+    worker_heartbeat_record("host-7-abcdefgh")
+    admin = django_user_model.objects.create_superuser("root@example.test", "root@example.test", "x-Passw0rd-x")
+    client.force_login(admin)
+    response = client.get(reverse("admin:operations_workerheartbeat_changelist"))
+    assert response.status_code == 200
+    assert "host-7-abcdefgh" in response.content.decode()

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from tenantpilot.core.admin import ReadOnlyAdmin
 
-from .models import Notification, OperationRun
+from .models import Notification, OperationRun, WorkerHeartbeat
 
 
 @admin.register(OperationRun)
@@ -21,3 +21,11 @@ class OperationRunAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "title", "workspace", "created_at", "read_at")
     list_select_related = ("user", "workspace")
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """Which workers are alive (seen within the last minute counts for /readyz)."""
+
+    list_display = ("worker_id", "hostname", "pid", "started_at", "seen_at")
+    search_fields = ("worker_id", "hostname")
