@@ -144,6 +144,7 @@ def test_onboard_a_tenant_see_a_new_version_and_its_drift(live_server, page, wor
     run_succeeded(page)
     page.goto(f"{base}{overview}")
     page.locator("tr", has_text="Fabrikam").get_by_role("button", name="Compare now").click()
+    flash(page, "Fabrikam: compare queued")
     page.goto(f"{base}{overview}")
     drift_count = page.locator("tr", has_text="Fabrikam").locator('td[data-outcome="drift"]')
     expect(drift_count).not_to_have_text("0")
