@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -206,7 +207,11 @@ def test_accept_stores_the_targets_content_hash_as_accepted_fingerprint(owner_cl
 
 def test_an_action_that_does_not_fit_the_outcome_is_refused(owner_client, world, scenario):
     response = owner_client.post(url(world, "baseline-resolve-accept", scenario.missing), {"note": NOTE})
-    assert response.status_code == 400 and "does not apply" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 400
+    # Shown as an alert of its own below the page head, never inside another element's tag.
+    assert re.search(r'</div>\n<div class="errors" role="alert"><p>[^<]*does not apply', html)
+    assert '<button type="submit"<' not in html
     assert not bindings(world.a1).exists()
 
 

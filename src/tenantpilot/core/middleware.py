@@ -48,7 +48,8 @@ class SecurityHeadersMiddleware:
       feature off: the console uses none), unless the view set its own.
     - ``Server: TenantPilot``: a fixed name with no version. The WSGI servers we ship through
       (Django's runserver / wsgiref) add ``Server: WSGIServer/0.2 CPython/3.x`` only when the
-      answer has no ``Server`` header, so naming ours hides the Python version.
+      answer has no ``Server`` header, so naming ours hides the Python version. Under
+      ``tenantpilot serve`` gunicorn answers with its own ``Server: gunicorn`` (no version either).
     - ``Cache-Control: no-store`` (with ``private``, ``no-cache``, ``max-age=0``) on every answer
       to a signed-in user, so no browser or proxy cache keeps a page of tenant data; answers to
       anonymous requests (the login page, static files) keep their own caching.
