@@ -53,30 +53,54 @@ CHEAPEST_PLAN: dict[str, tuple[str, int, int, int | None]] = {
 }
 
 
-def _bound_for(counts: dict[str, int], latency_s: float, expand: frozenset[str]) -> dict[str, Any]:
+def _bound_for(counts: dict[str, int], latency_s: float, plans: dict[str, str]) -> dict[str, Any]:
+    """The bound of one plan choice: ``plans`` maps a collection to "expand" (list-level
+    ``$expand`` at the expanded page size) or "hybrid" (the expand chain from the first page while
+    ``$batch`` reads from the end, through the same bucket); every other collection is read with
+    its page size plus one ``$batch`` inner request per per-item read."""
     from tenantpilot.inventory.pacing import INTUNE_LIMITS
 
     per_bucket: Counter[str] = Counter()
+    hybrid: dict[str, tuple[int, int, int]] = {}  # bucket -> (items, per-item reads, expanded page)
     chains: dict[str, float] = {}
     posts = pages_total = 0
     for key, (bucket, page, sub_reads, expanded_page) in CHEAPEST_PLAN.items():
         n = counts.get(key, 0)
-        if key in expand and expanded_page:
+        plan = plans.get(key) if expanded_page else None
+        if plan == "expand" and expanded_page:
             pages, inner = max(1, math.ceil(n / expanded_page)), 0
         else:
             pages, inner = max(1, math.ceil(n / page)), n * sub_reads
             # each $batch of ≤ 20 runs concurrently with the others: one round trip per page at least
             posts += math.ceil(n / 20) * sub_reads
+            if plan == "hybrid" and expanded_page:
+                hybrid[bucket] = (n, sub_reads, expanded_page)
         per_bucket[bucket] += pages + inner
         pages_total += pages
         chains[key] = (pages + (1 if inner else 0)) * latency_s
-    throttle = {
-        bucket: max(0.0, (requests - INTUNE_LIMITS[bucket].capacity) / INTUNE_LIMITS[bucket].rate)
-        for bucket, requests in per_bucket.items()
-    }
+    throttle: dict[str, float] = {}
+    for bucket, requests in per_bucket.items():
+        limit = INTUNE_LIMITS[bucket]
+        excess = requests - limit.capacity
+        if bucket not in hybrid:
+            throttle[bucket] = max(0.0, excess / limit.rate)
+            continue
+        # Hybrid: the chain's c pages (one after another: c ≤ T / latency) read e items for one
+        # token each instead of e × s, so after T seconds it has saved (s·e − 1)·T / latency
+        # tokens; the $batch side spends the rest of the bucket (capacity + rate·T).
+        n, s, e = hybrid[bucket]
+        saved_per_s = (s * e - 1) / latency_s if latency_s > 0 else math.inf
+        t = max(0.0, excess / (limit.rate + saved_per_s)) if saved_per_s != math.inf else 0.0
+        if latency_s <= 0 or t / latency_s * e >= n:
+            # the chain alone reads every item first: it is the expand plan
+            all_chain = requests - n * s + math.ceil(n / e)
+            t = max(math.ceil(n / e) * latency_s, max(0.0, (all_chain - limit.capacity) / limit.rate))
+        throttle[bucket] = t
     latency_chain = max(chains.values())
     return {
-        "plan_expands": sorted(expand),
+        "plan": next(iter(set(plans.values())), "batch"),
+        "plan_expands": sorted(k for k, v in plans.items() if v == "expand"),
+        "plan_hybrid": sorted(k for k, v in plans.items() if v == "hybrid"),
         "requests_by_bucket": dict(per_bucket),
         "throttle_bound_s_by_bucket": {k: round(v, 2) for k, v in throttle.items()},
         "latency_chain_bound_s": round(latency_chain, 2),
@@ -91,9 +115,11 @@ def lower_bound(collection_counts: dict[str, int], latency_s: float) -> dict[str
 
     For every collection the plan Graph allows (graph/PLAN.md) is costed per throttle bucket
     (first ``capacity`` requests free, then ``capacity / window`` per second) and per latency
-    chain (a collection's pages follow ``@odata.nextLink`` one after another); where Graph offers
-    two plans (settings catalog: ``$batch`` per policy, or list-level ``$expand=settings`` at ≤ 2
-    per page) the cheaper of the two is the bound. Every generated collection counts, app
+    chain (a collection's pages follow ``@odata.nextLink`` one after another). Where Graph offers
+    more than one plan (settings catalog: ``$batch`` per policy; list-level ``$expand=settings``
+    at ≤ 2 per page; or both at once, the hybrid) the cheapest is the bound. The hybrid's bound
+    counts both limits: the chain's pages are sequential round trips, and chain pages plus
+    ``$batch`` inner requests share the bucket's tokens. Every generated collection counts, app
     protection included.
     """
     counts = dict(collection_counts)
@@ -101,9 +127,11 @@ def lower_bound(collection_counts: dict[str, int], latency_s: float) -> dict[str
         counts.get("deviceManagement/deviceEnrollmentConfigurations", 0) + 5
     )
     counts["deviceManagement/roleScopeTags"] = counts.get("deviceManagement/roleScopeTags", 0) + 1
+    sc = "deviceManagement/configurationPolicies"
     candidates = [
-        _bound_for(counts, latency_s, frozenset()),
-        _bound_for(counts, latency_s, frozenset({"deviceManagement/configurationPolicies"})),
+        _bound_for(counts, latency_s, {}),
+        _bound_for(counts, latency_s, {sc: "expand"}),
+        _bound_for(counts, latency_s, {sc: "hybrid"}),
     ]
     return min(candidates, key=lambda b: b["lower_bound_s"])
 
@@ -202,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"inventory sync: {sync['wall_s']} s for {result['items']} items, {result['requests']} requests "
         f"(retries {sync['summary_counts'].get('retries')}, throttled {sync['summary_counts'].get('throttled')}); "
-        f"lower bound {bound['lower_bound_s']} s ({'expand' if bound['plan_expands'] else 'batch'} plan) "
+        f"lower bound {bound['lower_bound_s']} s ({bound['plan']} plan) "
         f"→ ratio {result['ratio_to_lower_bound']}"
     )
     print(f"compliance snapshot: {timings['compliance.snapshot']['wall_s']} s for {args.devices} devices")

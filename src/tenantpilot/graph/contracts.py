@@ -184,7 +184,22 @@ _CONTRACTS: tuple[GraphContract, ...] = (
         notes="Settings catalog; beta only; 25 per page by default, $top=1000 asked; 'name' not 'displayName'; "
         "settings via configurationPolicies.settings. List-level $expand=settings is allowed but Graph cuts "
         "such pages to ~1-2 items and ignores $top (royklo/RKSolutions-Module FINDINGS.md), so settings are "
-        "read per policy in $batch as IntuneCD does (graph/PLAN.md section 1).",
+        "read per policy in $batch as IntuneCD does, beside the expand chain when the throttle budget is "
+        "the limit (hybrid plan, graph/PLAN.md section 1).",
+    ),
+    _c(
+        name="configurationPolicies.listExpanded",
+        path="deviceManagement/configurationPolicies",
+        api_version="beta",
+        required_permission=DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
+        expand="settings,assignments",
+        item_kind="deviceManagementConfigurationPolicy",
+        notes="The same list with settings expanded: Graph cuts its pages to ~1-2 policies and ignores $top "
+        "(royklo/RKSolutions-Module FINDINGS.md), so no $top is sent. Read as the hybrid plan's chain from "
+        "the first page while $batch reads settings from the end of the listed ids (graph/PLAN.md section 1).",
+        evidence="DOCS intune-deviceconfigv2-devicemanagementconfigurationpolicy.md (settings, assignments "
+        "relationships); ICD backup/Intune/DeviceCompliance.py list-level $expand=settings.",
     ),
     _c(
         name="configurationPolicies.settings",

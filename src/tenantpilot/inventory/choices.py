@@ -60,6 +60,9 @@ class PolicyTypeSpec:
     its requests count against (see :mod:`.pacing`); ``top`` is the page size asked for (None:
     the service's default). ``secret_fields`` name payload keys holding customer secrets
     (script bodies): stored like any content, but never rendered, logged or compared as text.
+    ``expanded_list_contract`` (settings catalog) lists the same collection with the
+    sub-resources expanded, a few items per page: read as a second, latency-bound chain beside
+    the ``$batch`` reads when the throttle budget is the limit (graph/PLAN.md section 1).
     """
 
     policy_type: PolicyType
@@ -69,6 +72,7 @@ class PolicyTypeSpec:
     sub_resources: tuple[tuple[str, str], ...] = ()
     top: int | None = None
     secret_fields: tuple[str, ...] = ()
+    expanded_list_contract: str | None = None
 
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
@@ -83,6 +87,7 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             name_field="name",
             sub_resources=(("settings", "configurationPolicies.settings"),),
             top=1000,  # pages of 25 by default (graph/PLAN.md section 1)
+            expanded_list_contract="configurationPolicies.listExpanded",
         ),
         PolicyTypeSpec(
             PolicyType.GROUP_POLICY_CONFIGURATIONS,

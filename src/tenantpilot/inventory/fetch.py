@@ -16,8 +16,9 @@ writer skips and counts it.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,6 +30,10 @@ from .pacing import ThrottleBudget
 
 JsonObject = dict[str, Any]
 BATCH_LIMIT = 20  # Graph's documented maximum number of requests in one $batch
+# Hybrid plan (graph/PLAN.md section 1): tokens the $batch side leaves in the bucket for the
+# expand chain, and how many $batch chunks it keeps in flight.
+CHAIN_RESERVE_TOKENS = 5.0
+HYBRID_BATCH_WINDOW = 4
 
 
 class BatchOutcome(Protocol):
@@ -108,13 +113,21 @@ def _read_sub_resources(
     spec: PolicyTypeSpec,
     budget: ThrottleBudget,
     chunk: list[FetchedItem],
+    *,
+    spare_above: float | None = None,
 ) -> None:
-    """Read every sub-resource of ``chunk`` (≤ 20 items) through one ``$batch`` per resource."""
+    """Read every sub-resource of ``chunk`` (≤ 20 items) through one ``$batch`` per resource.
+
+    With ``spare_above`` the tokens are taken as spare budget only (:meth:`ThrottleBudget.acquire_spare`).
+    """
     for key, contract in spec.sub_resources:
         wanted = [item for item in chunk if item.complete and item.problem is None]
         if not wanted:
             return
-        budget.acquire(spec.bucket, len(wanted))
+        if spare_above is None:
+            budget.acquire(spec.bucket, len(wanted))
+        else:
+            budget.acquire_spare(spec.bucket, len(wanted), reserve=spare_above)
         try:
             results: list[BatchOutcome] = list(
                 client.batch(contract, [{"id": str(item.payload["id"])} for item in wanted])
@@ -150,6 +163,195 @@ def _listed_item(spec: PolicyTypeSpec, raw: object) -> FetchedItem:
     return item
 
 
+def _expanded_item(spec: PolicyTypeSpec, raw: dict[str, Any]) -> FetchedItem | None:
+    """An item of the expand chain in exactly the shape the ``$batch`` plan stores, or None.
+
+    None when an expanded sub-resource is missing or truncated (``<key>@odata.nextLink``): that
+    item is left to ``$batch``. The sub-resources' ``@odata`` annotations are dropped and the
+    sub-resources placed last, as :func:`_read_sub_resources` merges them, so the stored content
+    does not depend on which side read the item.
+    """
+    keys = [key for key, _contract in spec.sub_resources]
+    if any(not isinstance(raw.get(key), list) or f"{key}@odata.nextLink" in raw for key in keys):
+        return None
+    payload = {k: v for k, v in raw.items() if k not in keys and not any(k.startswith(f"{key}@odata.") for key in keys)}
+    for key in keys:
+        payload[key] = raw[key]
+    return FetchedItem(payload)
+
+
+class _HybridRead:
+    """The settings-catalog hybrid plan over one fully listed collection (graph/PLAN.md §1).
+
+    The listed items are claimed one by one under a lock, the expand chain from the first page
+    (on the calling thread), ``$batch`` chunks from the end (on a helper thread, chunks on the
+    sub-resource pool), so every item is handed over exactly once; both stop when every item is
+    claimed. The chain only uses what it can prove complete, ignores ids the listing did not
+    return, and on a ``GraphError`` simply stops: the ``$batch`` side then reads the rest.
+    """
+
+    def __init__(
+        self,
+        client: GraphReader,
+        spec: PolicyTypeSpec,
+        budget: ThrottleBudget,
+        emit: Callable[[FetchedPage], None],
+        items: list[FetchedItem],
+        sub_executor: Executor | None,
+    ) -> None:
+        self.client, self.spec, self.budget, self.emit = client, spec, budget, emit
+        self.sub_executor = sub_executor
+        self._lock = threading.Lock()
+        self._pending: dict[str, FetchedItem] = {item.payload["id"]: item for item in items}
+        self._order = [item.payload["id"] for item in items]
+        self._tail = len(self._order)  # the $batch side claims below this index
+        self._stop = threading.Event()
+        self.chain_items = 0
+        self.chain_error: GraphError | None = None
+        self.incomplete = 0
+        self.item_error: GraphError | None = None
+
+    def _claim(self, object_id: str) -> FetchedItem | None:
+        with self._lock:
+            return self._pending.pop(object_id, None)
+
+    def _claim_tail(self) -> list[FetchedItem]:
+        chunk: list[FetchedItem] = []
+        with self._lock:
+            while self._tail > 0 and len(chunk) < BATCH_LIMIT:
+                self._tail -= 1
+                item = self._pending.pop(self._order[self._tail], None)
+                if item is not None:
+                    chunk.append(item)
+        return chunk
+
+    def _left(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def _hand_over(self, chunk: list[FetchedItem]) -> None:
+        for item in chunk:
+            if not item.complete and item.problem is None:
+                self.incomplete += 1
+                self.item_error = self.item_error or item.error
+        self.emit(FetchedPage(self.spec.policy_type.value, chunk))
+
+    def _batch_side(self, spare_above: float | None) -> None:
+        in_flight: list[tuple[Future[None], list[FetchedItem]]] = []
+
+        def read(chunk: list[FetchedItem]) -> None:
+            _read_sub_resources(self.client, self.spec, self.budget, chunk, spare_above=spare_above)
+
+        try:
+            while not self._stop.is_set():
+                chunk = self._claim_tail()
+                if not chunk:
+                    break
+                if self.sub_executor is None:
+                    read(chunk)
+                    self._hand_over(chunk)
+                    continue
+                in_flight.append((self.sub_executor.submit(read, chunk), chunk))
+                if len(in_flight) >= HYBRID_BATCH_WINDOW:
+                    future, done = in_flight.pop(0)
+                    future.result()
+                    self._hand_over(done)
+            while in_flight:
+                future, done = in_flight.pop(0)
+                future.result()
+                self._hand_over(done)
+        except BaseException:
+            self._stop.set()
+            raise
+
+    def run(self, *, chain: bool) -> None:
+        """Read every pending item (``$batch`` only unless ``chain``); raises what either side
+        raised other than the chain's ``GraphError`` (e.g. the writer's abort)."""
+        if not chain:
+            self._batch_side(None)
+            return
+        errors: list[BaseException] = []
+
+        def batch_side() -> None:
+            try:
+                self._batch_side(CHAIN_RESERVE_TOKENS)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
+                errors.append(exc)
+
+        helper = threading.Thread(target=batch_side, name="inv-hybrid-batch", daemon=True)
+        helper.start()
+        try:
+            self._chain()
+        finally:
+            helper.join()
+        if errors:
+            raise errors[0]
+
+    def _chain(self) -> None:
+        assert self.spec.expanded_list_contract is not None
+        try:
+            pages = self.client.iter_pages(self.spec.expanded_list_contract)
+            while not self._stop.is_set() and self._left():
+                self.budget.acquire(self.spec.bucket)
+                page = next(pages, None)
+                if page is None:
+                    break
+                claimed: list[FetchedItem] = []
+                for raw in page:
+                    expanded = _expanded_item(self.spec, raw) if isinstance(raw, dict) else None
+                    if expanded is None or expanded.object_id is None or self._claim(expanded.object_id) is None:
+                        continue  # incomplete, not listed or already claimed: $batch reads it
+                    claimed.append(expanded)
+                del page
+                if claimed:
+                    self.chain_items += len(claimed)
+                    self.emit(FetchedPage(self.spec.policy_type.value, claimed))
+        except GraphError as exc:
+            self.chain_error = exc  # the $batch side reads everything not yet claimed
+        except BaseException:
+            self._stop.set()
+            raise
+
+
+def _fetch_hybrid(
+    client: GraphReader,
+    spec: PolicyTypeSpec,
+    budget: ThrottleBudget,
+    emit: Callable[[FetchedPage], None],
+    sub_executor: Executor | None,
+) -> TypeOutcome:
+    """List the whole collection (ids and list payloads), then read the sub-resources with the
+    hybrid plan when the ``$batch`` reads alone would spend more than the bucket's burst, else
+    with ``$batch`` alone (the chain could only be slower). A listing that failed part-way is
+    finished with ``$batch`` for what was listed and reported ``ok=False``."""
+    outcome = TypeOutcome(spec.policy_type.value, ok=True)
+    held: list[FetchedItem] = []
+    try:
+        pages = client.iter_pages(spec.list_contract, top=spec.top)
+        while True:
+            budget.acquire(spec.bucket)
+            page = next(pages, None)
+            if page is None:
+                break
+            items = [_listed_item(spec, raw) for raw in page]
+            del page
+            outcome.pages += 1
+            outcome.items += len(items)
+            unusable = [item for item in items if item.problem is not None]
+            if unusable:
+                emit(FetchedPage(spec.policy_type.value, unusable))
+            held.extend(item for item in items if item.problem is None)
+    except GraphError as exc:
+        outcome.ok, outcome.error = False, exc
+    tokens = len(held) * len(spec.sub_resources)
+    reader = _HybridRead(client, spec, budget, emit, held, sub_executor)
+    del held
+    reader.run(chain=outcome.ok and tokens > budget.limit(spec.bucket).capacity)
+    outcome.incomplete += reader.incomplete
+    outcome.item_error = outcome.item_error or reader.item_error
+    return outcome
+
+
 def fetch_policy_type(
     client: GraphReader,
     spec: PolicyTypeSpec,
@@ -161,8 +363,12 @@ def fetch_policy_type(
     """Stream ``spec``'s collection page by page into ``emit``; never raises a ``GraphError``.
 
     Sub-resources of a page are read in ``$batch`` chunks of 20, concurrently on
-    ``sub_executor`` when given. Every request is paced by ``budget``.
+    ``sub_executor`` when given. Every request is paced by ``budget``. A type with an
+    ``expanded_list_contract`` (settings catalog) is listed first and then read with the hybrid
+    plan (:func:`_fetch_hybrid`, graph/PLAN.md section 1).
     """
+    if spec.expanded_list_contract is not None and spec.sub_resources:
+        return _fetch_hybrid(client, spec, budget, emit, sub_executor)
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
     try:
         pages = client.iter_pages(spec.list_contract, top=spec.top)

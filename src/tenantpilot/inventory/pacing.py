@@ -89,3 +89,32 @@ class ThrottleBudget:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def acquire_spare(self, bucket: str, tokens: int, *, reserve: float) -> float:
+        """Take ``tokens`` only from budget left over above ``reserve``; returns the wait.
+
+        A low-priority reservation: it never drives the balance below ``reserve`` (nor queues
+        behind it), so a latency-bound caller using :meth:`acquire` on the same bucket — the
+        settings-catalog ``$expand`` chain — keeps its pace, and this caller spends what that
+        one leaves unspent. Waits in slices of the time the missing tokens take to refill.
+        """
+        if tokens <= 0:
+            return 0.0
+        limit = self.limit(bucket)
+        capacity = limit.capacity * self._headroom
+        rate = limit.rate * self._headroom
+        needed = min(capacity, tokens + max(0.0, reserve))
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                balance, stamp = self._state.get(bucket, (capacity, now))
+                balance = min(capacity, balance + (now - stamp) * rate)
+                if balance >= needed:
+                    self._state[bucket] = (balance - tokens, now)
+                    return waited
+                self._state[bucket] = (balance, now)
+                wait = (needed - balance) / rate
+                self.waited_seconds += wait
+            waited += wait
+            self._sleep(wait)
