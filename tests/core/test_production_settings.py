@@ -102,7 +102,10 @@ def test_cookies_are_secure_httponly_and_samesite(monkeypatch, tmp_path):
 
 
 def _cli(args: list[str], environment: dict[str, str], var_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (*REQUIRED, "DJANGO_SETTINGS_MODULE")}
+    # Not the test process's own switches: the browser lane's conftest sets DJANGO_ALLOW_ASYNC_UNSAFE
+    # for the whole session, which `check --deploy` rightly reports as an error.
+    inherited = (*REQUIRED, "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(environment)
     env["TENANTPILOT_VAR_DIR"] = str(var_dir)
     env["PYTHONPATH"] = str(ROOT / "src")
