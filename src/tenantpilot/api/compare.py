@@ -294,19 +294,26 @@ def overview(request: HttpRequest, workspace: str, profile_id: Id, paging: Query
     return paginate(rows, paging, transform=lambda page: [_drift_row(row) for row in page])
 
 
-def _drift_row(row: selectors.DriftRow) -> dict[str, Any]:
+def _drift_state(row: selectors.DriftRow) -> dict[str, Any]:
+    """What one (profile, environment) pair's latest compare says: the fields both drift lists share."""
     return {
-        "environment_id": row.environment.pk,
-        "environment_name": row.environment.display_name,
         "state": row.state,
         "result_id": row.result.pk if row.result is not None else None,
         "compared_at": row.compared_at,
         "evidence_at": row.evidence_at,
         "stale": row.stale,
         "incomplete_types": row.incomplete_types,
-        "outdated_snapshot": row.outdated_snapshot,
         "counts": row.counts,
         "attention": row.attention,
+    }
+
+
+def _drift_row(row: selectors.DriftRow) -> dict[str, Any]:
+    return {
+        "environment_id": row.environment.pk,
+        "environment_name": row.environment.display_name,
+        **_drift_state(row),
+        "outdated_snapshot": row.outdated_snapshot,
         "active_run_id": row.active_run.pk if row.active_run is not None else None,
     }
 
@@ -326,18 +333,7 @@ def environment_drift(request: HttpRequest, workspace: str, environment_id: Id, 
 
 
 def _profile_row(row: selectors.DriftRow) -> dict[str, Any]:
-    return {
-        "profile_id": row.profile.pk,
-        "profile_name": row.profile.name,
-        "state": row.state,
-        "result_id": row.result.pk if row.result is not None else None,
-        "compared_at": row.compared_at,
-        "evidence_at": row.evidence_at,
-        "stale": row.stale,
-        "incomplete_types": row.incomplete_types,
-        "counts": row.counts,
-        "attention": row.attention,
-    }
+    return {"profile_id": row.profile.pk, "profile_name": row.profile.name, **_drift_state(row)}
 
 
 @router.get(_PAIR + "/results", response={200: Page[ResultOut], **ERRORS}, url_name="baseline-results")
