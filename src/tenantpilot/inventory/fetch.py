@@ -289,6 +289,7 @@ class _HybridRead:
 
     def _chain(self) -> None:
         assert self.spec.expanded_list_contract is not None
+        claimed: list[FetchedItem] = []  # handed over BATCH_LIMIT at a time: fewer, larger writes
         try:
             pages = self.client.iter_pages(self.spec.expanded_list_contract)
             while not self._stop.is_set() and self._left():
@@ -296,21 +297,30 @@ class _HybridRead:
                 page = next(pages, None)
                 if page is None:
                     break
-                claimed: list[FetchedItem] = []
                 for raw in page:
                     expanded = _expanded_item(self.spec, raw) if isinstance(raw, dict) else None
                     if expanded is None or expanded.object_id is None or self._claim(expanded.object_id) is None:
                         continue  # incomplete, not listed or already claimed: $batch reads it
                     claimed.append(expanded)
                 del page
-                if claimed:
-                    self.chain_items += len(claimed)
-                    self.emit(FetchedPage(self.spec.policy_type.value, claimed))
+                if len(claimed) >= BATCH_LIMIT:
+                    self._hand_over_chain(claimed)
+                    claimed = []
         except GraphError as exc:
             self.chain_error = exc  # the $batch side reads everything not yet claimed
         except BaseException:
             self._stop.set()
             raise
+        if claimed:
+            try:
+                self._hand_over_chain(claimed)
+            except BaseException:
+                self._stop.set()
+                raise
+
+    def _hand_over_chain(self, claimed: list[FetchedItem]) -> None:
+        self.chain_items += len(claimed)
+        self.emit(FetchedPage(self.spec.policy_type.value, claimed))
 
 
 def _fetch_hybrid(
