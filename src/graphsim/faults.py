@@ -151,8 +151,10 @@ class TokenBuckets:
     def take(self, bucket: str, tenant_id: str, client_id: str) -> tuple[float, str] | None:
         """Take one request; None if allowed, else (seconds to wait, throttle scope)."""
         capacity, window = self.limits.get(bucket, DEFAULT_LIMITS["deviceConfiguration"])
-        now = self._clock()
         with self._lock:
+            # Read under the lock: a reading taken before another thread's later stamp would
+            # refill backwards and cost tokens Graph never takes (seen as spurious 429s).
+            now = self._clock()
             wait = self._take((bucket, tenant_id, client_id), capacity, window, now)
             if wait is not None:
                 return wait, f"Tenant_Application/ReadOnly/{tenant_id}/{client_id}"

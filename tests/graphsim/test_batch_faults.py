@@ -240,3 +240,28 @@ def test_many_concurrent_requests(graphsim: GraphSimulator, golden: httpx.Client
 def test_throttle_clock_defaults_to_the_monotonic_clock() -> None:
     """Production and the demo keep real time: only a test swaps the clock in."""
     assert GraphSimulator().throttle_clock is time.monotonic
+
+
+def test_token_buckets_stamp_each_request_under_their_lock() -> None:
+    """A clock reading taken outside the lock can be older than another thread's stamp and
+    refill backwards, costing tokens Graph never takes: spurious 429s for a client that paces at
+    exactly the documented rate. Every reading happens under the lock, and a request that takes
+    the last token leaves the next one's wait exact."""
+    from graphsim.faults import TokenBuckets
+
+    readings: list[bool] = []
+    now = [100.0]
+    buckets: TokenBuckets
+
+    def clock() -> float:
+        readings.append(buckets._lock.locked())
+        return now[0]
+
+    buckets = TokenBuckets({"deviceConfiguration": (2, 20.0)}, clock=clock)
+    assert buckets.take("deviceConfiguration", "t", "a") is None
+    assert buckets.take("deviceConfiguration", "t", "a") is None
+    denied = buckets.take("deviceConfiguration", "t", "a")
+    assert denied is not None and denied[0] == pytest.approx(10.0)  # one token at 2 / 20 s
+    now[0] += 10.0
+    assert buckets.take("deviceConfiguration", "t", "a") is None
+    assert readings and all(readings)
