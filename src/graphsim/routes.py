@@ -406,7 +406,7 @@ CONNECTOR_SPECS: tuple[CollectionSpec, ...] = (
     ),
     _intune(
         "deviceManagement/deviceCustomAttributeShellScripts",
-        (*DMC, *DEVICES),
+        SCRIPTS,  # Graph enforces DeviceManagementScripts.* since July 2025 (see the tenantpilot contract)
         "deviceConfiguration",
         "deviceCustomAttributeShellScript",
         navs=frozenset({"assignments"}),
@@ -421,7 +421,7 @@ CONNECTOR_SPECS: tuple[CollectionSpec, ...] = (
     # deviceManagement.settings is a complex-type property, read like a singleton.
     _intune(
         "deviceManagement/settings",
-        SERVICE_CONFIG,
+        DMC,  # GET deviceManagement, device configuration workload (intune-deviceconfig-devicemanagement-get)
         "deviceConfiguration",
         "deviceManagementSettings",
         BOTH,

@@ -80,7 +80,11 @@ def test_dep_onboarding_serves_its_enrollment_profiles_as_a_navigation(golden: h
     assert profiles["@odata.context"] == (
         f"{CONTEXT}deviceManagement/depOnboardingSettings('{dep['id']}')/enrollmentProfiles"
     )
-    assert [p["@odata.type"] for p in profiles["value"]] == ["#microsoft.graph.depIOSEnrollmentProfile"]
+    assert [p["@odata.type"] for p in profiles["value"]] == [
+        "#microsoft.graph.depIOSEnrollmentProfile",
+        "#microsoft.graph.depMacOSEnrollmentProfile",
+    ]
+    assert all(p["id"].startswith(f"{dep['id']}_") for p in profiles["value"])  # Graph's ids embed the token's
 
 
 def test_custom_attribute_script_carries_base64_content_and_expands_assignments(golden: httpx.Client) -> None:
