@@ -60,6 +60,13 @@ COVERAGE = {
         1,
     ),
     "conditionalAccessPolicies": ("conditionalAccessPolicies.list", "v1.0", "Policy.Read.All", 2),
+    "deviceCustomAttributeShellScripts": (
+        "deviceCustomAttributeShellScripts.list",
+        "beta",
+        "DeviceManagementScripts.Read.All",
+        2,
+    ),
+    "depOnboardingSettings": ("depOnboardingSettings.list", "beta", "DeviceManagementServiceConfig.Read.All", 1),
 }
 
 
@@ -163,3 +170,45 @@ def test_sub_resources_answer_through_their_contracts(simulator):
         url = f"{simulator.graph_base}/beta/{contract.relative_url({'id': policies[0]['id']})}"
         answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, verify=simulator.ca_path, timeout=30)
         assert answer.status_code == 200 and answer.json()["value"], sub
+
+
+def test_custom_attribute_scripts_need_the_scripts_scope_graph_enforces(simulator):
+    body = _get(simulator, "deviceCustomAttributeShellScripts.list", ["DeviceManagementScripts.Read.All"]).json()
+    kinds = {s["customAttributeType"] for s in body["value"]}
+    assert kinds == {"string", "integer"} and all(s["scriptContent"] and s["fileName"] for s in body["value"])
+    # The published table's DeviceManagementConfiguration / ManagedDevices scopes no longer read scripts.
+    for legacy in ("DeviceManagementConfiguration.Read.All", "DeviceManagementManagedDevices.Read.All"):
+        assert _get(simulator, "deviceCustomAttributeShellScripts.list", [legacy]).status_code == 403
+
+
+def test_ade_enrollment_profiles_are_read_per_token(simulator):
+    permission = "DeviceManagementServiceConfig.Read.All"
+    tokens = _get(simulator, "depOnboardingSettings.list", [permission]).json()["value"]
+    assert [t["tokenType"] for t in tokens] == ["dep"] and "enrollmentProfiles" not in tokens[0]
+    contract = get_contract("depOnboardingSettings.enrollmentProfiles")
+    assert contract.placeholders == ("id",) and contract.api_version == "beta"
+    assert contract.required_permission == permission and contract.evidence.startswith(
+        "https://learn.microsoft.com/graph/api/intune-enrollment-enrollmentprofile-list"
+    )
+    token = simulator.mint_access_token(fx.GOLDEN_TENANT_ID, fx.GOLDEN_CLIENT_ID, roles=[permission])
+    url = f"{simulator.graph_base}/beta/{contract.relative_url({'id': tokens[0]['id']})}"
+    answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, verify=simulator.ca_path, timeout=30)
+    assert answer.status_code == 200
+    assert {p["displayName"] for p in answer.json()["value"]} == {"IOS - ADE corporate", "MAC - ADE corporate"}
+
+
+def test_tenant_settings_contract_reads_one_object_with_the_configuration_scope(simulator):
+    contract = get_contract("deviceManagementSettings.get")
+    assert (contract.paged, contract.api_version, contract.path) == (False, "beta", "deviceManagement/settings")
+    assert contract.required_permission == "DeviceManagementConfiguration.Read.All"
+    assert contract.evidence.startswith(
+        "https://learn.microsoft.com/graph/api/intune-deviceconfig-devicemanagement-get"
+    )
+    answer = _get(simulator, "deviceManagementSettings.get", ["DeviceManagementConfiguration.Read.All"])
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (
+        "value" not in body and "id" not in body and body["@odata.type"] == "#microsoft.graph.deviceManagementSettings"
+    )
+    others = [p for p in fx.READ_PERMISSIONS if p not in (contract.required_permission, *contract.accepted_permissions)]
+    assert _get(simulator, "deviceManagementSettings.get", others).status_code == 403

@@ -186,4 +186,10 @@ def test_script_content_is_never_rendered_in_the_list_or_item_page(client, world
 
 def test_every_spec_names_secret_fields_only_for_scripts():
     secret = {t for t, spec in POLICY_TYPE_SPECS.items() if spec.secret_fields}
-    assert secret == {"deviceManagementScripts", "deviceShellScripts", "deviceHealthScripts", "deviceComplianceScripts"}
+    assert secret == {
+        "deviceManagementScripts",
+        "deviceShellScripts",
+        "deviceHealthScripts",
+        "deviceComplianceScripts",
+        "deviceCustomAttributeShellScripts",
+    }

@@ -58,6 +58,16 @@ Conditional access and app configuration references
 Script bodies
     ``scriptContent``, ``detectionScriptContent`` and ``remediationScriptContent`` (base64) become
     ``script content: <sha256>, N bytes`` of the decoded script: compared by hash, never rendered.
+Apple ADE tokens (``depOnboardingSettings``, with their ``enrollmentProfiles``)
+    The token's name (``tokenName``) is its label. Its Apple account and sync state
+    (:data:`TYPE_TOP_LEVEL_VOLATILE_FIELDS`: ``appleIdentifier``, token expiry, last sync times and
+    error, synced device count) differ per customer or change by themselves: dropped. A profile's
+    id embeds the token's id and is dropped like every id; ``enrollmentProfiles`` are orderless,
+    labeled by ``displayName``, so two tenants' profiles pair by name whatever their ids. Intune
+    writes each profile's ``configurationEndpointUrl`` from the tenant's account ids: dropped
+    (:data:`TYPE_VOLATILE_FIELDS`). ``enrollmentTimeAzureAdGroupIds`` → sorted ``group:<name>``;
+    ``companyPortalVppTokenId`` (a customer's own VPP token, never the same object in two
+    tenants) → ``vpp token: set`` when it names one.
 
 Non-finite numbers (NaN, infinity) have no stable JSON form and raise ``ValueError``; a
 non-JSON value raises ``TypeError`` — a per-item problem for the caller, never a silent change.
@@ -80,10 +90,35 @@ VOLATILE_FIELDS: frozenset[str] = frozenset({"id", "createdDateTime", "lastModif
 #: Dropped at the top level only: status roll-ups that change as devices check in.
 TOP_LEVEL_VOLATILE_FIELDS: frozenset[str] = frozenset({"deploymentSummary", "deployedAppCount"})
 #: The top-level field holding a type's display name (default ``displayName``).
-NAME_FIELDS: Mapping[str, str] = {"configurationPolicies": "name", "compliancePolicies": "name"}
+NAME_FIELDS: Mapping[str, str] = {
+    "configurationPolicies": "name",
+    "compliancePolicies": "name",
+    "depOnboardingSettings": "tokenName",
+}
 
-#: Lists of Entra group ids outside assignments (conditional access ``conditions.users``).
-GROUP_LIST_FIELDS: frozenset[str] = frozenset({"includeGroups", "excludeGroups"})
+#: Lists of Entra group ids outside assignments (conditional access ``conditions.users``, ADE
+#: profiles' enrollment-time device groups).
+GROUP_LIST_FIELDS: frozenset[str] = frozenset({"includeGroups", "excludeGroups", "enrollmentTimeAzureAdGroupIds"})
+
+#: Per type, dropped at the top level only: per-customer facts and state that changes by itself.
+TYPE_TOP_LEVEL_VOLATILE_FIELDS: Mapping[str, frozenset[str]] = {
+    "depOnboardingSettings": frozenset(
+        {
+            "appleIdentifier",
+            "tokenExpirationDateTime",
+            "lastSuccessfulSyncDateTime",
+            "lastSyncTriggeredDateTime",
+            "lastSyncErrorCode",
+            "syncedDeviceCount",
+        }
+    ),
+}
+#: Per type, dropped at every level: values the service derives from the tenant's own ids.
+TYPE_VOLATILE_FIELDS: Mapping[str, frozenset[str]] = {
+    "depOnboardingSettings": frozenset({"configurationEndpointUrl"}),
+}
+#: What a set ``companyPortalVppTokenId`` (a tenant's own VPP token) compares as.
+VPP_TOKEN_SET = "vpp token: set"  # noqa: S105 - a marker, not a credential
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_SCOPE_TAG_NAME = "Default"
@@ -207,6 +242,7 @@ ORDERLESS_FIELDS: Mapping[str, OrderlessField] = {
     "definitionValues": OrderlessField(_definition_value_label, False),
     "presentationValues": OrderlessField(_presentation_value_label, False),
     "omaSettings": OrderlessField(_key_label("omaUri"), False),
+    "enrollmentProfiles": OrderlessField(_key_label("displayName"), True),
 }
 
 
@@ -320,6 +356,9 @@ class _Normalizer:
                 out[key] = sorted(self.app(a) for a in item) if all(isinstance(a, str) for a in item) else item
             elif key in SCRIPT_CONTENT_FIELDS and isinstance(item, str):
                 out[key] = script_content_summary(item)
+            elif key == "companyPortalVppTokenId" and isinstance(item, str):
+                if item.strip() and item.lower() != ZERO_GUID:
+                    out[key] = VPP_TOKEN_SET
             elif key == "notificationTemplateId" and isinstance(item, str):
                 if item.lower() != ZERO_GUID:
                     name = self.refs.notification_templates.get(item)
@@ -401,11 +440,16 @@ def normalize_for_compare(
     if not isinstance(payload, Mapping):
         raise TypeError(f"a {policy_type} payload is a JSON object, not {type(payload).__name__}")
     type_name = _type_name(policy_type)
-    top_drop = TOP_LEVEL_VOLATILE_FIELDS | {NAME_FIELDS.get(type_name, "displayName")}
+    top_drop = (
+        TOP_LEVEL_VOLATILE_FIELDS
+        | {NAME_FIELDS.get(type_name, "displayName")}
+        | TYPE_TOP_LEVEL_VOLATILE_FIELDS.get(type_name, frozenset())
+    )
     top = {k: v for k, v in payload.items() if k not in top_drop}
     if top.get("description") == "":
         top["description"] = None
-    return _Normalizer(refs, frozenset(ignored_fields)).mapping(top)
+    ignored = frozenset(ignored_fields) | TYPE_VOLATILE_FIELDS.get(type_name, frozenset())
+    return _Normalizer(refs, ignored).mapping(top)
 
 
 def display_name_of(policy_type: str, payload: Mapping[str, Any]) -> str | None:

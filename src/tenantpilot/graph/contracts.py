@@ -603,6 +603,82 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
 
 _CONTRACTS += _COVERAGE_CONTRACTS
 
+# -- the governable types IntuneCD also backs up: macOS custom attributes, Apple ADE, tenant settings --
+_SCRIPTS_NOTE = (
+    " Microsoft Learn (intune/solutions/education/tutorial-school-deployment/ref-privacy-settings-windows): "
+    "'As of July 31 2025, Microsoft Graph replaced use of the DeviceManagementConfiguration.ReadWrite.All "
+    "permission with DeviceManagementScripts.ReadWrite.All for the following API calls: … "
+    "~/deviceManagement/deviceCustomAttributeShellScripts …'."
+)
+
+_APPLE_AND_TENANT_CONTRACTS: tuple[GraphContract, ...] = (
+    _intune(
+        "deviceCustomAttributeShellScripts.list",
+        "deviceManagement/deviceCustomAttributeShellScripts",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        expand="assignments",
+        item_kind="deviceCustomAttributeShellScript",
+        notes="macOS custom attributes: a shell script whose output becomes a device attribute "
+        "(customAttributeName/customAttributeType); scriptContent base64 (a customer secret: stored, hashed, never "
+        "rendered or logged). Beta only. IntuneCD's CustomAttributes module reads each with ?$expand=assignments.",
+        evidence=_DOCS + "intune-devices-devicecustomattributeshellscript-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/deviceCustomAttributeShellScripts'; example item carries customAttributeName, "
+        "customAttributeType, displayName, scriptContent 'c2NyaXB0Q29udGVudA==', runAsAccount, fileName, "
+        "roleScopeTagIds. The published table names DeviceManagementManagedDevices/DeviceManagementConfiguration; "
+        "Graph enforces the scripts scope since mid-2025:" + _SCRIPTS_NOTE,
+    ),
+    _intune(
+        "depOnboardingSettings.list",
+        "deviceManagement/depOnboardingSettings",
+        DEVICE_MANAGEMENT_SERVICE_CONFIG,
+        accepted_permissions=("DeviceManagementServiceConfig.ReadWrite.All",),
+        item_kind="depOnboardingSetting",
+        notes="Apple ADE (DEP) tokens, a handful per tenant; each one's enrollmentProfiles are read through $batch "
+        "(as IntuneCD's AppleEnrollmentProfiles module does: list, then depOnboardingSettings/{id}/enrollmentProfiles "
+        "per token in one $batch). Beta only.",
+        evidence=_DOCS + "intune-enrollment-deponboardingsetting-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/depOnboardingSettings', Application: 'DeviceManagementServiceConfig.Read.All, "
+        "DeviceManagementServiceConfig.ReadWrite.All, DeviceManagementConfiguration.Read.All'; example item has "
+        "appleIdentifier, tokenExpirationDateTime, lastSuccessfulSyncDateTime, tokenType, tokenName, "
+        "syncedDeviceCount, roleScopeTagIds.",
+    ),
+    _intune(
+        "depOnboardingSettings.enrollmentProfiles",
+        "deviceManagement/depOnboardingSettings/{id}/enrollmentProfiles",
+        DEVICE_MANAGEMENT_SERVICE_CONFIG,
+        accepted_permissions=("DeviceManagementServiceConfig.ReadWrite.All",),
+        item_kind="enrollmentProfile",
+        notes="Per ADE token: its enrollment profiles (depIOSEnrollmentProfile, depMacOSEnrollmentProfile, …); "
+        "fetched through $batch. A profile's id embeds its token's id, so compare matches profiles by name "
+        "inside the token, never by id (baselines.normalize).",
+        evidence=_DOCS + "intune-enrollment-enrollmentprofile-list?view=graph-rest-beta — docs: "
+        "'GET /deviceManagement/depOnboardingSettings/{depOnboardingSettingId}/enrollmentProfiles', Application: "
+        "'DeviceManagementServiceConfig.Read.All, DeviceManagementServiceConfig.ReadWrite.All, "
+        "DeviceManagementConfiguration.Read.All'.",
+    ),
+    _intune(
+        "deviceManagementSettings.get",
+        "deviceManagement/settings",
+        DEVICE_MANAGEMENT_CONFIGURATION,
+        accepted_permissions=(_DMC_RW,),
+        paged=False,
+        item_kind="deviceManagementSettings",
+        notes="Tenant-wide Intune settings (compliance check-in threshold, 'mark devices with no compliance "
+        "policy as', jailbreak detection, …): a complex-type property of deviceManagement, answered as one object "
+        "with no id and no 'value'. Inventoried as one item per tenant with the fixed id "
+        "'deviceManagementSettings' (tenantpilot.inventory.choices.SINGLETON_SPECS).",
+        evidence=_DOCS + "intune-deviceconfig-devicemanagement-get?view=graph-rest-beta — docs: 'GET "
+        "/deviceManagement', Application: 'DeviceManagementConfiguration.Read.All, "
+        "DeviceManagementConfiguration.ReadWrite.All'; resources/intune-deviceconfig-devicemanagementsettings: "
+        "'deviceManagementSettings resource type' with deviceComplianceCheckinThresholdDays, "
+        "isScheduledActionEnabled, secureByDefault, enhancedJailBreak, …; 'Relationships: None'. IntuneCD's "
+        "DeviceManagementSettings module reads GET /beta/deviceManagement/settings.",
+    ),
+)
+
+_CONTRACTS += _APPLE_AND_TENANT_CONTRACTS
+
 CONTRACTS: Mapping[str, GraphContract] = {c.name: c for c in _CONTRACTS}
 if len(CONTRACTS) != len(_CONTRACTS):
     raise RuntimeError("duplicate Graph contract name")

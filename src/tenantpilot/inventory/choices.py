@@ -41,6 +41,8 @@ class PolicyType(models.TextChoices):
     REUSABLE_POLICY_SETTINGS = "reusablePolicySettings", "Reusable settings"
     NOTIFICATION_MESSAGE_TEMPLATES = "notificationMessageTemplates", "Notification message templates"
     DEVICE_CATEGORIES = "deviceCategories", "Device categories"
+    DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS = "deviceCustomAttributeShellScripts", "macOS custom attributes"
+    DEP_ONBOARDING_SETTINGS = "depOnboardingSettings", "Apple ADE enrollment profiles"
 
 
 #: Types that are reference data (foundations), not governed policies: compare reads them to turn
@@ -63,6 +65,9 @@ class PolicyTypeSpec:
     ``expanded_list_contract`` (settings catalog) lists the same collection with the
     sub-resources expanded, a few items per page: read as a second, latency-bound chain beside
     the ``$batch`` reads when the throttle budget is the limit (graph/PLAN.md section 1).
+    ``singleton_id`` marks a type Graph answers as one bare object (``list_contract`` is then a
+    non-paged contract): it is read with one GET and stored as one item under that fixed id
+    (:func:`.singletons.singleton_payload`).
     """
 
     policy_type: PolicyType
@@ -73,6 +78,7 @@ class PolicyTypeSpec:
     top: int | None = None
     secret_fields: tuple[str, ...] = ()
     expanded_list_contract: str | None = None
+    singleton_id: str | None = None
 
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
@@ -169,6 +175,22 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             PolicyType.NOTIFICATION_MESSAGE_TEMPLATES, "notificationMessageTemplates.list", "deviceConfiguration"
         ),
         PolicyTypeSpec(PolicyType.DEVICE_CATEGORIES, "deviceCategories.list", "devices"),
+        # -- the governable types IntuneCD also backs up (macOS custom attributes, Apple ADE).
+        PolicyTypeSpec(
+            PolicyType.DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS,
+            "deviceCustomAttributeShellScripts.list",
+            "deviceConfiguration",
+            secret_fields=("scriptContent",),
+        ),
+        # One item per ADE token with its enrollment profiles merged in (read per token through
+        # $batch); the token's name is the label, compare matches the profiles by name inside it.
+        PolicyTypeSpec(
+            PolicyType.DEP_ONBOARDING_SETTINGS,
+            "depOnboardingSettings.list",
+            "enrollment",
+            name_field="tokenName",
+            sub_resources=(("enrollmentProfiles", "depOnboardingSettings.enrollmentProfiles"),),
+        ),
     )
 }
 

@@ -127,6 +127,8 @@ class SummaryKey(models.TextChoices):
     ITEMS_REUSABLE_POLICY_SETTINGS = "items.reusablePolicySettings", "Reusable settings"
     ITEMS_NOTIFICATION_MESSAGE_TEMPLATES = "items.notificationMessageTemplates", "Notification message templates"
     ITEMS_DEVICE_CATEGORIES = "items.deviceCategories", "Device categories"
+    ITEMS_DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS = "items.deviceCustomAttributeShellScripts", "macOS custom attributes"
+    ITEMS_DEP_ONBOARDING_SETTINGS = "items.depOnboardingSettings", "Apple ADE enrollment profiles"
     SUBJECTS = "subjects", "Baseline subjects"
     OUTCOME_MATCH = "outcome.match", "Match"
     OUTCOME_DRIFT = "outcome.drift", "Drift"

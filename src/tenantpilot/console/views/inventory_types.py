@@ -68,6 +68,7 @@ TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             PolicyType.DEVICE_MANAGEMENT_SCRIPTS,
             PolicyType.DEVICE_SHELL_SCRIPTS,
             PolicyType.DEVICE_HEALTH_SCRIPTS,
+            PolicyType.DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS,
         ),
     ),
     (
@@ -85,6 +86,7 @@ TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             PolicyType.DEVICE_ENROLLMENT_CONFIGURATIONS,
             PolicyType.WINDOWS_AUTOPILOT_DEPLOYMENT_PROFILES,
+            PolicyType.DEP_ONBOARDING_SETTINGS,
         ),
     ),
     (

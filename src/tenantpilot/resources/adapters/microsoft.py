@@ -25,6 +25,12 @@ Provider facts used here (shared/reference/graph-fidelity.md §2.4–2.6):
   exports, and a display name is never identity) do not make a built-in.
 - Microsoft-published remediation scripts (``deviceHealthScripts`` with ``isGlobalScript`` true)
   are built-ins keyed by their id (a global script is one Microsoft object shown in every tenant).
+- The tenant-wide Intune settings (``deviceManagement/settings``, a complex-type property with no
+  id) are one object per tenant, inventoried under the fixed id :data:`DEVICE_MANAGEMENT_SETTINGS_ID`:
+  a provider default keyed ``deviceManagementSettings/deviceManagementSettings`` in every tenant, so
+  two tenants' settings are always the same subject, and their content is compared.
+- Apple ADE tokens (``depOnboardingSettings``) and macOS custom attributes
+  (``deviceCustomAttributeShellScripts``) are tenant-owned policies like the other scripts.
 - ``allLicensedUsersAssignmentTarget`` / ``allDevicesAssignmentTarget`` are virtual assignment
   targets (no real object); their well-known virtual group ids (:data:`ALL_LICENSED_USERS_ID`,
   :data:`ALL_DEVICES_ID`) are recognized too, e.g. when a group id is read out of an assignment.
@@ -40,6 +46,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tenantpilot.inventory.singletons import DEVICE_MANAGEMENT_SETTINGS_ID, DEVICE_MANAGEMENT_SETTINGS_LABEL
 from tenantpilot.resources.adapters import ProviderAdapter, UnclassifiableResource
 from tenantpilot.resources.choices import SubjectClass, SupportLevel
 from tenantpilot.resources.descriptors import ProviderResourceDescriptor
@@ -79,6 +86,9 @@ POLICY_TYPES: frozenset[str] = frozenset(
         "reusablePolicySettings",
         "notificationMessageTemplates",
         "deviceCategories",
+        # IntuneCD's governable extras
+        "deviceCustomAttributeShellScripts",
+        "depOnboardingSettings",
     }
 )
 # Foundation objects are observed and referenced by policies but not compared on their own yet.
@@ -105,6 +115,8 @@ CONDITIONAL_ACCESS_POLICIES = "conditionalAccessPolicies"
 #: Microsoft's managed Conditional Access template family (see the module docstring).
 MICROSOFT_MANAGED_CA_TEMPLATE = re.compile(r"4200930c-0da2-4e33-ca01-[0-9a-f]{12}", re.IGNORECASE)
 DEVICE_HEALTH_SCRIPTS = "deviceHealthScripts"
+#: The tenant-wide Intune settings (one per tenant; the inventory stores it under a fixed id).
+DEVICE_MANAGEMENT_SETTINGS = "deviceManagementSettings"
 
 ALL_LICENSED_USERS_ID = "acacacac-9df4-4c7d-9d50-4ef0226f57a9"
 ALL_DEVICES_ID = "adadadad-808e-44e2-905a-0b7873a8a531"
@@ -255,6 +267,20 @@ class MicrosoftAdapter(ProviderAdapter):
                 is_builtin=True,
             )
             return identity, SubjectClass.PROVIDER_BUILTIN, SupportLevel.SUPPORTED, label
+
+        if rtype == DEVICE_MANAGEMENT_SETTINGS:
+            # One per tenant whatever id it was stored under: the discriminator is tenant-independent.
+            identity = ResourceIdentity(
+                provider_key=self.provider_key,
+                resource_type=rtype,
+                provider_resource_id=object_id,
+                discriminator=f"{rtype}/{DEVICE_MANAGEMENT_SETTINGS_ID}",
+                fingerprint=fingerprint,
+                is_builtin=True,
+                is_default=True,
+            )
+            label = label or DEVICE_MANAGEMENT_SETTINGS_LABEL
+            return identity, SubjectClass.PROVIDER_DEFAULT, SupportLevel.SUPPORTED, label
 
         if rtype == DEVICE_HEALTH_SCRIPTS and item.get("isGlobalScript") is True:
             identity = ResourceIdentity(
