@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from graphsim import GraphSimulator, generate_tenant
+from graphsim.fixtures_build import build as build_fixtures
 from graphsim.fixtures_catalog import GOLDEN_CLIENT_ID, GOLDEN_CLIENT_SECRET, GOLDEN_TENANT_ID
 from graphsim.routes import SPECS_BY_KEY
 
@@ -257,3 +258,41 @@ def test_intunecd_backs_up_a_generated_coverage_tenant_without_errors(tmp_path: 
     assert {e for e in errors if not any(known in e for known in KNOWN_MODULE_ERRORS)} == set(), errors
     saved = len(list((tmp_path / "Scripts" / "Powershell").glob("*.json")))
     assert saved == len(doc["collections"]["deviceManagement/deviceManagementScripts"])
+
+
+# The governable types TenantPilot syncs beyond issue 10's first list, module by module: IntuneCD's
+# saved file must hold the tenant document's content (modulo the keys IntuneCD drops on purpose).
+APPLE_AND_TENANT_MODULES = {
+    "Enrollment Profiles/Apple": "deviceManagement/depOnboardingSettings",
+    "Custom Attributes": "deviceManagement/deviceCustomAttributeShellScripts",
+    "Device Management Settings": "deviceManagement/settings",
+}
+
+
+def _golden_documents(key: str) -> list[dict[str, Any]]:
+    items = build_fixtures()["golden"]["collections"][key]
+    if key.endswith("depOnboardingSettings"):  # the profiles are the token's navigation
+        return [profile for token in items for profile in token["enrollmentProfiles"]]
+    return items
+
+
+@pytest.mark.parametrize("folder", sorted(APPLE_AND_TENANT_MODULES))
+def test_intunecd_saves_the_tenant_document_of_the_apple_and_tenant_modules(backup: Any, folder: str) -> None:
+    _proc, out, _requests, _keys, items = backup
+    tag_names = {item["id"]: name for (kind, name), item in items.items() if kind == "#microsoft.graph.roleScopeTag"}
+    documents = _golden_documents(APPLE_AND_TENANT_MODULES[folder])
+    saved = [json.loads(f.read_text(encoding="utf-8")) for f in sorted((Path(out) / folder).glob("*.json"))]
+    assert len(saved) == len(documents), folder
+    by_name = {doc.get("displayName", "settings"): doc for doc in documents}
+    for file in saved:
+        source = by_name[file.get("displayName", "settings")]
+        for key, value in source.items():
+            if key in DROPPED_BY_INTUNECD or key.endswith("@odata.context"):
+                continue
+            assert key in file, f"{folder}: IntuneCD lost {key!r}"
+            if key == "roleScopeTagIds":
+                value = [tag_names.get(tag, tag) for tag in value]  # IntuneCD saves scope-tag names
+            assert file[key] == value, f"{folder}: {key!r} differs"
+        if "assignments" in source:
+            want = Counter(a["target"]["@odata.type"] for a in source["assignments"])
+            assert Counter(a["target"]["@odata.type"] for a in file["assignments"]) == want, folder

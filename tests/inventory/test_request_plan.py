@@ -36,6 +36,8 @@ PLAN: dict[str, tuple[int, str | None]] = {
     "deviceManagement/roleScopeTags": (1000, None),
     "deviceManagement/assignmentFilters": (1000, None),
     "groups": (999, None),
+    "deviceManagement/deviceCustomAttributeShellScripts": (1000, None),  # assignments expanded on the list
+    "deviceManagement/depOnboardingSettings": (1000, "enrollmentProfiles"),  # per token, as IntuneCD reads them
 }
 
 
