@@ -30,6 +30,7 @@ from .routes import (
     BETA_ONLY_PROPERTIES,
     BETA_ONLY_TARGET_PROPERTIES,
     NESTED_NAVS,
+    SINGLETON_DEFAULTS,
     SPECS_BY_KEY,
     SUB_PAGE_SIZES,
     V1,
@@ -757,9 +758,12 @@ class GraphService:
         """A stored singleton (the tenant document holds it as an object or a one-item list).
 
         Entities answer with ``…/$entity`` contexts; ``deviceManagement/settings`` is a complex-type
-        property and carries no ``id``. A tenant without the object answers 404 like Intune.
+        property and carries no ``id``. A tenant without the object answers its
+        :data:`~.routes.SINGLETON_DEFAULTS` entry, else 404 like Intune.
         """
         stored = call.tenant.collections.get(spec.key) or []
+        if not stored and spec.key in SINGLETON_DEFAULTS:
+            stored = [dict(SINGLETON_DEFAULTS[spec.key])]
         if not stored:
             raise GraphError(404, "ResourceNotFound", intune_message("Resource not found", call.path))
         select = self._select_for(options)

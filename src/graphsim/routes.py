@@ -431,6 +431,31 @@ CONNECTOR_SPECS: tuple[CollectionSpec, ...] = (
 )
 SPECS += CONNECTOR_SPECS
 
+#: What a singleton answers when the tenant document does not hold it. Intune's tenant-wide
+#: settings exist in every Intune tenant (a property of deviceManagement, never absent): the
+#: defaults of a new tenant (DOCS resources/intune-deviceconfig-devicemanagementsettings), so a
+#: generated tenant that does not model them still answers as Graph does. Other singletons
+#: (APNs certificate, managed Google Play) may really be missing and answer 404.
+SINGLETON_DEFAULTS: dict[str, dict[str, object]] = {
+    "deviceManagement/settings": {
+        "@odata.type": "#microsoft.graph.deviceManagementSettings",
+        "deviceComplianceCheckinThresholdDays": 30,
+        "isScheduledActionEnabled": True,
+        "secureByDefault": False,
+        "enhancedJailBreak": False,
+        "deviceInactivityBeforeRetirementInDay": 0,
+        "derivedCredentialProvider": "notConfigured",
+        "derivedCredentialUrl": None,
+        "androidDeviceAdministratorEnrollmentEnabled": False,
+        "ignoreDevicesForUnsupportedSettingsEnabled": False,
+        "enableLogCollection": True,
+        "enableAutopilotDiagnostics": True,
+        "enableEnhancedTroubleshootingExperience": False,
+        "enableDeviceGroupMembershipReport": False,
+        "m365AppDiagnosticsEnabled": False,
+    },
+}
+
 SPECS_BY_KEY: dict[str, CollectionSpec] = {spec.key: spec for spec in SPECS}
 
 

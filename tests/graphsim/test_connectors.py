@@ -124,3 +124,13 @@ def test_connectors_need_the_service_configuration_permission(client_for: Callab
     assert "DeviceManagementServiceConfig.Read.All" in denied.json()["error"]["message"]
     assert partial.get("/beta/deviceManagement/androidManagedStoreAccountEnterpriseSettings").status_code == 200
     assert partial.get("/beta/deviceManagement/templates").status_code == 200
+
+
+def test_tenant_settings_exist_in_every_tenant_even_when_the_document_omits_them(
+    graphsim: GraphSimulator, golden: httpx.Client
+) -> None:
+    graphsim.tenant(GOLDEN_TENANT_ID).collections.pop("deviceManagement/settings")
+    settings = golden.get("/beta/deviceManagement/settings").json()
+    assert settings["@odata.context"] == f"{CONTEXT}deviceManagement/settings"
+    assert settings["deviceComplianceCheckinThresholdDays"] == 30 and settings["secureByDefault"] is False
+    assert "id" not in settings
