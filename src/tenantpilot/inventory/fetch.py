@@ -16,11 +16,14 @@ writer skips and counts it.
 from __future__ import annotations
 
 import itertools
+import json
+import tempfile
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from tenantpilot.graph.contracts import InvalidPathParameter, get_contract
 from tenantpilot.graph.errors import GraphError
@@ -180,14 +183,46 @@ def _expanded_item(spec: PolicyTypeSpec, raw: dict[str, Any]) -> FetchedItem | N
     return FetchedItem(payload)
 
 
+class _Spill:
+    """The listed payloads of one collection, kept in a temporary file instead of memory.
+
+    The hybrid plan must list the whole collection before it reads sub-resources from both ends;
+    holding the list payloads in memory would grow the sync with the tenant. Only the ids and
+    file offsets stay in memory; :meth:`load` reads one payload back. ``file`` is an anonymous
+    temporary file the caller closes (the OS deletes it, also if the process dies).
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._lock = threading.Lock()
+        self._offsets = array("q", [0])
+        self.ids: list[str] = []
+
+    def add(self, item: FetchedItem) -> None:
+        data = json.dumps(item.payload, separators=(",", ":")).encode()
+        with self._lock:
+            self._file.seek(self._offsets[-1])
+            self._file.write(data)
+            self._offsets.append(self._offsets[-1] + len(data))
+        self.ids.append(str(item.payload["id"]))
+
+    def load(self, index: int) -> FetchedItem:
+        start, end = self._offsets[index], self._offsets[index + 1]
+        with self._lock:
+            self._file.seek(start)
+            data = self._file.read(end - start)
+        return FetchedItem(json.loads(data))
+
+
 class _HybridRead:
     """The settings-catalog hybrid plan over one fully listed collection (graph/PLAN.md §1).
 
-    The listed items are claimed one by one under a lock, the expand chain from the first page
+    The listed ids are claimed one by one under a lock, the expand chain from the first page
     (on the calling thread), ``$batch`` chunks from the end (on a helper thread, chunks on the
     sub-resource pool), so every item is handed over exactly once; both stop when every item is
     claimed. The chain only uses what it can prove complete, ignores ids the listing did not
-    return, and on a ``GraphError`` simply stops: the ``$batch`` side then reads the rest.
+    return, and on a ``GraphError`` simply stops: the ``$batch`` side then reads the rest, its
+    list payloads loaded back from the :class:`_Spill`.
     """
 
     def __init__(
@@ -196,34 +231,38 @@ class _HybridRead:
         spec: PolicyTypeSpec,
         budget: ThrottleBudget,
         emit: Callable[[FetchedPage], None],
-        items: list[FetchedItem],
+        listed: _Spill,
         sub_executor: Executor | None,
     ) -> None:
         self.client, self.spec, self.budget, self.emit = client, spec, budget, emit
         self.sub_executor = sub_executor
+        self._listed = listed
         self._lock = threading.Lock()
-        self._pending: dict[str, FetchedItem] = {item.payload["id"]: item for item in items}
-        self._order = [item.payload["id"] for item in items]
-        self._tail = len(self._order)  # the $batch side claims below this index
+        self._pending: set[str] = set(listed.ids)
+        self._tail = len(listed.ids)  # the $batch side claims below this index
         self._stop = threading.Event()
         self.chain_items = 0
         self.chain_error: GraphError | None = None
         self.incomplete = 0
         self.item_error: GraphError | None = None
 
-    def _claim(self, object_id: str) -> FetchedItem | None:
+    def _claim(self, object_id: str) -> bool:
         with self._lock:
-            return self._pending.pop(object_id, None)
+            if object_id not in self._pending:
+                return False
+            self._pending.discard(object_id)
+            return True
 
     def _claim_tail(self) -> list[FetchedItem]:
-        chunk: list[FetchedItem] = []
+        claimed: list[int] = []
         with self._lock:
-            while self._tail > 0 and len(chunk) < BATCH_LIMIT:
+            while self._tail > 0 and len(claimed) < BATCH_LIMIT:
                 self._tail -= 1
-                item = self._pending.pop(self._order[self._tail], None)
-                if item is not None:
-                    chunk.append(item)
-        return chunk
+                object_id = self._listed.ids[self._tail]
+                if object_id in self._pending:
+                    self._pending.discard(object_id)
+                    claimed.append(self._tail)
+        return [self._listed.load(index) for index in claimed]
 
     def _left(self) -> int:
         with self._lock:
@@ -299,7 +338,7 @@ class _HybridRead:
                     break
                 for raw in page:
                     expanded = _expanded_item(self.spec, raw) if isinstance(raw, dict) else None
-                    if expanded is None or expanded.object_id is None or self._claim(expanded.object_id) is None:
+                    if expanded is None or expanded.object_id is None or not self._claim(expanded.object_id):
                         continue  # incomplete, not listed or already claimed: $batch reads it
                     claimed.append(expanded)
                 del page
@@ -335,31 +374,40 @@ def _fetch_hybrid(
     with ``$batch`` alone (the chain could only be slower). A listing that failed part-way is
     finished with ``$batch`` for what was listed and reported ``ok=False``."""
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
-    held: list[FetchedItem] = []
-    try:
-        pages = client.iter_pages(spec.list_contract, top=spec.top)
-        while True:
-            budget.acquire(spec.bucket)
-            page = next(pages, None)
-            if page is None:
-                break
-            items = [_listed_item(spec, raw) for raw in page]
-            del page
-            outcome.pages += 1
-            outcome.items += len(items)
-            unusable = [item for item in items if item.problem is not None]
-            if unusable:
-                emit(FetchedPage(spec.policy_type.value, unusable))
-            held.extend(item for item in items if item.problem is None)
-    except GraphError as exc:
-        outcome.ok, outcome.error = False, exc
-    tokens = len(held) * len(spec.sub_resources)
-    reader = _HybridRead(client, spec, budget, emit, held, sub_executor)
-    del held
-    reader.run(chain=outcome.ok and tokens > budget.limit(spec.bucket).capacity)
+    with tempfile.TemporaryFile(prefix="tenantpilot-listing-") as spill_file:
+        listed = _Spill(spill_file)
+        try:
+            pages = client.iter_pages(spec.list_contract, top=spec.top)
+            while True:
+                budget.acquire(spec.bucket)
+                page = next(pages, None)
+                if page is None:
+                    break
+                items = [_listed_item(spec, raw) for raw in page]
+                del page
+                outcome.pages += 1
+                outcome.items += len(items)
+                unusable = [item for item in items if item.problem is not None]
+                if unusable:
+                    emit(FetchedPage(spec.policy_type.value, unusable))
+                for item in items:
+                    if item.problem is None:
+                        listed.add(item)
+                del items
+        except GraphError as exc:
+            outcome.ok, outcome.error = False, exc
+        tokens = len(listed.ids) * len(spec.sub_resources)
+        reader = _HybridRead(client, spec, budget, emit, listed, sub_executor)
+        reader.run(chain=outcome.ok and tokens > budget.limit(spec.bucket).capacity)
     outcome.incomplete += reader.incomplete
     outcome.item_error = outcome.item_error or reader.item_error
     return outcome
+
+
+def uses_hybrid_plan(spec: PolicyTypeSpec) -> bool:
+    """Whether ``spec`` is read with the hybrid plan, whose expand chain is latency-bound: a
+    writer that makes it wait costs the sync time no other reader can make up."""
+    return spec.expanded_list_contract is not None and bool(spec.sub_resources)
 
 
 def fetch_policy_type(
@@ -377,7 +425,7 @@ def fetch_policy_type(
     ``expanded_list_contract`` (settings catalog) is listed first and then read with the hybrid
     plan (:func:`_fetch_hybrid`, graph/PLAN.md section 1).
     """
-    if spec.expanded_list_contract is not None and spec.sub_resources:
+    if uses_hybrid_plan(spec):
         return _fetch_hybrid(client, spec, budget, emit, sub_executor)
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
     try:

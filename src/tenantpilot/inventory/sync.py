@@ -3,15 +3,18 @@
 One producer thread per policy type streams pages (:func:`.fetch.fetch_policy_type`) into a
 bounded queue; sub-resource ``$batch`` chunks run on a small shared pool; the calling thread
 writes each page as it arrives (:func:`.services.inventory_apply_page`), so memory holds at
-most ``QUEUE_PAGES`` pages whatever the tenant's size. Every request is paced within the
+most ``QUEUE_PAGES`` pages per lane whatever the tenant's size. Pages of the latency-bound
+hybrid plan (:func:`.fetch.uses_hybrid_plan`) have a lane of their own that the writer serves
+first: the bulk types' first pages arrive all at once and would otherwise stall the expand
+chain behind a full queue for the first seconds of the sync. Every request is paced within the
 tenant's throttle budget (:mod:`.pacing`).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from tenantpilot.operations.models import OperationRun
 from tenantpilot.tenancy.models import ManagedEnvironment
 
 from .choices import POLICY_TYPE_SPECS, PolicyTypeSpec
-from .fetch import FetchedPage, GraphReader, TypeOutcome, fetch_policy_type
+from .fetch import FetchedPage, GraphReader, TypeOutcome, fetch_policy_type, uses_hybrid_plan
 from .pacing import ThrottleBudget
 from .services import SyncSummary, inventory_apply_page, inventory_finish_sync
 
@@ -46,6 +49,42 @@ class _Aborted(Exception):
     """Internal: the writer failed, so the readers stop."""
 
 
+class _Lanes:
+    """Two bounded FIFO lanes into the writer; :meth:`get` serves the urgent lane first.
+
+    A producer puts its pages and then its end message into one lane, so the writer sees a
+    type's end only after all of its pages. :meth:`put` waits while the lane is full and, once
+    ``stop`` is set, refuses (raising :class:`_Aborted`) — unless ``force``: the end message
+    must always arrive, because the writer drains until every producer has ended.
+    """
+
+    def __init__(self, maxsize: int, stop: threading.Event) -> None:
+        self._lanes: tuple[deque[object], deque[object]] = (deque(), deque())
+        self._maxsize = maxsize
+        self._stop = stop
+        self._changed = threading.Condition()
+
+    def put(self, message: object, *, urgent: bool, force: bool = False) -> None:
+        lane = self._lanes[0 if urgent else 1]
+        with self._changed:
+            while not force:
+                if self._stop.is_set():
+                    raise _Aborted
+                if len(lane) < self._maxsize:
+                    break
+                self._changed.wait(timeout=0.5)
+            lane.append(message)
+            self._changed.notify_all()
+
+    def get(self) -> object:
+        with self._changed:
+            while not (self._lanes[0] or self._lanes[1]):
+                self._changed.wait()
+            message = (self._lanes[0] or self._lanes[1]).popleft()
+            self._changed.notify_all()
+            return message
+
+
 def sync_inventory(
     *,
     client: GraphReader,
@@ -66,30 +105,24 @@ def sync_inventory(
     """
     specs = list(specs if specs is not None else POLICY_TYPE_SPECS.values())
     budget = budget or ThrottleBudget()
-    pages: queue.Queue[object] = queue.Queue(maxsize=QUEUE_PAGES)
     summary = SyncSummary()
     outcomes: dict[str, TypeOutcome] = {}
 
     stop = threading.Event()
-
-    def emit(page: FetchedPage) -> None:
-        while True:
-            if stop.is_set():
-                raise _Aborted
-            try:
-                pages.put(page, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+    pages = _Lanes(QUEUE_PAGES, stop)
 
     def produce(spec: PolicyTypeSpec, sub_pool: ThreadPoolExecutor) -> None:
+        urgent = uses_hybrid_plan(spec)
         outcome = TypeOutcome(spec.policy_type.value, ok=False)
         try:
-            outcome = fetch_policy_type(client, spec, budget, emit, sub_executor=sub_pool)
+            outcome = fetch_policy_type(
+                client, spec, budget, lambda page: pages.put(page, urgent=urgent), sub_executor=sub_pool
+            )
         except _Aborted:
             pass
         finally:
-            pages.put((_DONE, outcome))  # the writer drains the queue, even after a failure
+            # after this type's pages; the writer drains both lanes, even after a failure
+            pages.put((_DONE, outcome), urgent=urgent, force=True)
 
     with (
         ThreadPoolExecutor(max_workers=SUB_RESOURCE_CONCURRENCY, thread_name_prefix="inv-batch") as sub_pool,

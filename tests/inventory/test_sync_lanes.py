@@ -1,0 +1,59 @@
+"""The writer's two lanes (inventory/sync.py): the latency-bound hybrid plan is never stuck
+behind the bulk types' pages, a type's end arrives after its pages, and a stopped sync frees
+every producer waiting on a full lane."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
+from tenantpilot.inventory.fetch import uses_hybrid_plan
+from tenantpilot.inventory.sync import _Aborted, _Lanes
+
+
+def test_only_the_settings_catalog_uses_the_hybrid_plan():
+    hybrid = {key for key, spec in POLICY_TYPE_SPECS.items() if uses_hybrid_plan(spec)}
+    assert hybrid == {PolicyType.CONFIGURATION_POLICIES.value}
+
+
+def test_urgent_pages_are_written_first_and_each_lane_keeps_its_order():
+    lanes = _Lanes(4, threading.Event())
+    for message in ("bulk-1", "bulk-2", ("end", "bulk")):
+        lanes.put(message, urgent=False)
+    lanes.put("chain-1", urgent=True)
+    lanes.put(("end", "chain"), urgent=True)
+    got = [lanes.get() for _ in range(5)]
+    assert got == ["chain-1", ("end", "chain"), "bulk-1", "bulk-2", ("end", "bulk")]
+
+
+def test_a_full_bulk_lane_does_not_block_the_urgent_lane():
+    lanes = _Lanes(2, threading.Event())
+    lanes.put("bulk-1", urgent=False)
+    lanes.put("bulk-2", urgent=False)
+    lanes.put("chain-1", urgent=True)  # returns at once although the bulk lane is full
+    assert lanes.get() == "chain-1"
+
+
+def test_a_stopped_sync_frees_a_producer_waiting_on_a_full_lane_but_ends_always_arrive():
+    stop = threading.Event()
+    lanes = _Lanes(1, stop)
+    lanes.put("bulk-1", urgent=False)
+    raised: list[BaseException] = []
+
+    def producer() -> None:
+        try:
+            lanes.put("bulk-2", urgent=False)
+        except _Aborted as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+    stop.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and len(raised) == 1
+    lanes.put(("end", "bulk"), urgent=False, force=True)  # past the bound: the writer must see it
+    assert [lanes.get(), lanes.get()] == ["bulk-1", ("end", "bulk")]
+    with pytest.raises(_Aborted):
+        lanes.put("bulk-3", urgent=False)
