@@ -14,6 +14,7 @@ from tenantpilot.core.fingerprint import (
     canonical_json,
     is_fingerprint,
     normalize_payload,
+    normalized_fingerprint,
     payload_fingerprint,
 )
 
@@ -126,3 +127,8 @@ def test_property_volatile_fields_never_matter(payload, new_id):
     assert payload_fingerprint({**payload, "id": new_id, "version": new_id}) == payload_fingerprint(
         {k: v for k, v in payload.items() if k not in {"id", "version"}}
     )
+
+
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_property_fingerprint_of_a_normalized_payload_is_the_payloads(payload):
+    assert normalized_fingerprint(normalize_payload(payload)) == payload_fingerprint(payload)

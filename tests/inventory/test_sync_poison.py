@@ -12,6 +12,7 @@ from graphsim import fixtures_catalog as fx
 from tenantpilot.audit.models import AuditLog
 from tenantpilot.inventory.choices import PolicyType
 from tenantpilot.inventory.models import MAX_PROVIDER_OBJECT_ID_BYTES, InventoryItem
+from tenantpilot.inventory.services import _storable
 from tenantpilot.operations.choices import RunOutcome
 from tests.inventory.support import golden_environment, item, run_now, versions
 
@@ -106,7 +107,10 @@ def test_an_object_listed_without_an_id_is_skipped(world, graph_settings):
     assert InventoryItem.objects.filter(environment=env, policy_type=DC).count() == 5
 
 
-@pytest.mark.parametrize("poison", [{"displayName": "nul\x00byte"}, {"someNumber": float("nan")}])
+@pytest.mark.parametrize(
+    "poison",
+    [{"displayName": "nul\x00byte"}, {"nested": [{"k\x00": "key with NUL"}]}, {"someNumber": float("nan")}],
+)
 def test_unstorable_content_of_a_known_item_keeps_its_version_and_is_not_marked_gone(world, graph_settings, poison):
     env = golden_environment(world)
     run_now(env)
@@ -178,3 +182,9 @@ def test_an_item_the_database_refuses_is_skipped_and_the_rest_of_its_page_is_wri
     refused = item(env, DC, fx.GOLDEN_DEVICE_RESTRICTIONS_ID)
     assert refused.gone_at is None and refused.last_seen_run_id == run.pk
     assert len(versions(env, DC, fx.GOLDEN_DEVICE_RESTRICTIONS_ID)) == 1
+
+
+def test_text_that_only_looks_like_an_escaped_nul_is_stored():
+    assert _storable({"script": "printf '\\u0000'", "nested": ["\\\\u0000"]})
+    assert not _storable({"script": "a\x00b"})
+    assert not _storable({"a\x00": 1})

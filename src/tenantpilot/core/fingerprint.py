@@ -104,13 +104,11 @@ def _require_str_key(key: object) -> str:
 
 def canonical_json(payload: Any, *, volatile_fields: Iterable[str] = VOLATILE_FIELDS) -> str:
     """Return the normalized payload as compact JSON with sorted keys (the bytes that get hashed)."""
-    return json.dumps(
-        normalize_payload(payload, volatile_fields=volatile_fields),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return _canonical_text(normalize_payload(payload, volatile_fields=volatile_fields))
+
+
+def _canonical_text(normalized: Any) -> str:
+    return json.dumps(normalized, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def payload_fingerprint(payload: Any, *, volatile_fields: Iterable[str] = VOLATILE_FIELDS) -> str:
@@ -119,8 +117,13 @@ def payload_fingerprint(payload: Any, *, volatile_fields: Iterable[str] = VOLATI
     Guarantees: equal for payloads that differ only in key order or volatile fields; different
     (up to sha256 collisions) when any other value changes.
     """
-    data = canonical_json(payload, volatile_fields=volatile_fields).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    return normalized_fingerprint(normalize_payload(payload, volatile_fields=volatile_fields))
+
+
+def normalized_fingerprint(normalized: Any) -> str:
+    """:func:`payload_fingerprint` of a payload :func:`normalize_payload` already returned
+    (with the default volatile fields): the same digest, without walking the payload again."""
+    return hashlib.sha256(_canonical_text(normalized).encode("utf-8")).hexdigest()
 
 
 def is_fingerprint(value: object) -> bool:

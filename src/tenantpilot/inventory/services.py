@@ -19,7 +19,7 @@ from django.utils import timezone
 from tenantpilot.audit.actions import AuditAction
 from tenantpilot.audit.services import audit_record
 from tenantpilot.core.errors import Conflict, ValidationFailed
-from tenantpilot.core.fingerprint import normalize_payload, payload_fingerprint
+from tenantpilot.core.fingerprint import normalize_payload, normalized_fingerprint
 from tenantpilot.operations.choices import OperationType
 from tenantpilot.operations.models import OperationRun
 from tenantpilot.operations.services import ScopeBusy, StartResult, operation_start
@@ -142,10 +142,13 @@ def _storable(payload: Any) -> bool:
     text and jsonb) and no lone surrogate (not UTF-8 anywhere).
     """
     try:
-        json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
         return False
-    return not _has_nul(payload)
+    # JSON always escapes NUL as \u0000: without that text there is none (the common case);
+    # with it, it may be an escaped backslash followed by "u0000", so look properly.
+    return "\\u0000" not in text or not _has_nul(payload)
 
 
 def _has_nul(value: Any) -> bool:
@@ -179,7 +182,7 @@ def _prepare(policy_type: str, fetched: FetchedItem, counts: PageCounts) -> _Pre
     if problem is None and fetched.complete:
         try:
             prepared.normalized = normalize_payload(fetched.payload)
-            prepared.digest = payload_fingerprint(prepared.normalized)
+            prepared.digest = normalized_fingerprint(prepared.normalized)
         except (TypeError, ValueError):
             problem = ItemProblem.PAYLOAD_UNUSABLE
     if problem is not None:
