@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from tenantpilot.audit.actions import AuditAction
@@ -341,10 +342,13 @@ class _PageWrite:
             PolicyVersion.objects.bulk_create(versions)
         version_by_item = {v.item_id: v for v in versions}  # type: ignore[attr-defined]
         if new_payloads:
-            created = [item for item, *_ in new_payloads]
-            for item in created:
-                item.current_version = version_by_item[item.pk]
-            InventoryItem.objects.bulk_update(created, ["current_version"])
+            # One UPDATE with a correlated subquery: bulk_update's CASE per row costs more to build
+            # than the whole insert (first syncs create thousands of rows).
+            InventoryItem.objects.filter(pk__in=[item.pk for item, *_ in new_payloads]).update(
+                current_version=Subquery(
+                    PolicyVersion.objects.filter(item=OuterRef("pk"), version_number=1).values("pk")[:1]
+                )
+            )
         if changed:
             updates = []
             for pk, _number, payload, _normalized, digest in changed:
