@@ -18,7 +18,7 @@ from graphsim import fixtures_catalog as fx
 from graphsim.generator import generate_tenant
 from tenantpilot.graph.contracts import get_contract
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
-from tenantpilot.inventory.pacing import INTUNE_LIMITS, ThrottleBudget
+from tenantpilot.inventory.pacing import INTUNE_LIMITS, START_DELAY_SECONDS, ThrottleBudget
 from tenantpilot.operations.choices import RunOutcome
 from tests.inventory.support import generated_environment, golden_environment, run_now
 
@@ -150,8 +150,25 @@ def test_pacing_spends_the_documented_budget_exactly():
     for _ in range(50):
         budget.acquire("deviceConfigV2", 20)  # the whole documented burst: no wait at all
     assert clock.slept == []
-    budget.acquire("deviceConfigV2", 50)  # then exactly the documented rate: 50 per second
-    assert clock.slept == [pytest.approx(1.0)]
+    budget.acquire("deviceConfigV2", 50)  # then exactly the documented rate: 50 per second,
+    # from START_DELAY_SECONDS after the first reservation (when Graph may first see us)
+    assert clock.slept == [pytest.approx(START_DELAY_SECONDS + 1.0)]
     clock.now += 20.0
     budget.acquire("deviceConfigV2", 1000)  # a full window later the full burst is back
-    assert clock.slept == [pytest.approx(1.0)]
+    assert clock.slept == [pytest.approx(START_DELAY_SECONDS + 1.0)]
+
+
+def test_pacing_starts_refilling_when_graph_may_first_see_a_request():
+    clock = _Clock()
+    budget = ThrottleBudget(clock=clock, sleep=clock.sleep, start_delay=0.5)
+    budget.acquire("deviceConfigV2", 990)
+    clock.now += 0.4  # before the refill starts nothing accrues: 10 tokens left, not 30
+    assert budget.acquire_spare("deviceConfigV2", 20, reserve=0) == pytest.approx(0.1 + 10 / 50)
+    clock.now = 10.0  # long after: exactly the documented rate again, the 10 s at 50 per second
+    budget.acquire("deviceConfigV2", 1)
+    assert clock.slept[-1:] == [pytest.approx(0.3)]  # the spare wait above, nothing since
+    exact = ThrottleBudget(clock=_Clock(), sleep=lambda s: None, start_delay=0)
+    exact.acquire("deviceConfigV2", 1000)
+    assert exact.acquire("deviceConfigV2", 50) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="start_delay"):
+        ThrottleBudget(start_delay=-1)

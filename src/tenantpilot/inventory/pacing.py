@@ -42,6 +42,10 @@ INTUNE_LIMITS: Mapping[str, BucketLimit] = {
 }
 
 
+# How much later than our first reservation Graph may see our first request (module docstring).
+START_DELAY_SECONDS = 0.5
+
+
 class ThrottleBudget:
     """Token buckets, one per Intune service bucket, shared by every thread of one sync.
 
@@ -49,6 +53,13 @@ class ThrottleBudget:
     are served in order (the balance may go negative), so many threads share the rate fairly.
     ``headroom`` scales burst and rate; the default 1.0 is the documented limit itself (a
     smaller value only leaves budget unspent: 429s are answered by the client's Retry-After).
+
+    Graph's bucket starts refilling when our first request *arrives*, which is later than our
+    first reservation by the connection set-up (many threads open TLS connections at once);
+    a pacer refilling from its first reservation would promise tokens Graph has not granted
+    yet, and every request paced onto that promise is answered 429 (a stall of at least one
+    second). So a bucket's refill starts ``start_delay`` seconds after its first reservation:
+    the whole burst is still free at once, and the sync pays ``start_delay`` once per bucket.
     """
 
     def __init__(
@@ -56,13 +67,17 @@ class ThrottleBudget:
         limits: Mapping[str, BucketLimit] = INTUNE_LIMITS,
         *,
         headroom: float = 1.0,
+        start_delay: float = START_DELAY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
+        if start_delay < 0:
+            raise ValueError("start_delay must not be negative")
         self._limits = dict(limits)
         self._headroom = headroom
+        self._start_delay = start_delay
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -72,6 +87,15 @@ class ThrottleBudget:
     def limit(self, bucket: str) -> BucketLimit:
         return self._limits.get(bucket, self._limits["deviceConfiguration"])
 
+    def _refilled(self, bucket: str, capacity: float, rate: float) -> tuple[float, float, float]:
+        """(balance now, the stamp to store with it, seconds until the refill starts); call under
+        the lock. A stamp in the future is the delayed start of the refill: nothing accrues before."""
+        now = self._clock()
+        balance, stamp = self._state.setdefault(bucket, (capacity, now + self._start_delay))
+        if stamp > now:
+            return balance, stamp, stamp - now
+        return min(capacity, balance + (now - stamp) * rate), now, 0.0
+
     def acquire(self, bucket: str, tokens: int = 1) -> float:
         """Take ``tokens`` from ``bucket``, sleeping as long as the rate requires; returns the wait."""
         if tokens <= 0:
@@ -80,11 +104,10 @@ class ThrottleBudget:
         capacity = limit.capacity * self._headroom
         rate = limit.rate * self._headroom
         with self._lock:
-            now = self._clock()
-            balance, stamp = self._state.get(bucket, (capacity, now))
-            balance = min(capacity, balance + (now - stamp) * rate) - tokens
-            self._state[bucket] = (balance, now)
-            wait = -balance / rate if balance < 0 else 0.0
+            balance, stamp, lag = self._refilled(bucket, capacity, rate)
+            balance -= tokens
+            self._state[bucket] = (balance, stamp)
+            wait = lag - balance / rate if balance < 0 else 0.0
             self.waited_seconds += wait
         if wait > 0:
             self._sleep(wait)
@@ -107,14 +130,12 @@ class ThrottleBudget:
         waited = 0.0
         while True:
             with self._lock:
-                now = self._clock()
-                balance, stamp = self._state.get(bucket, (capacity, now))
-                balance = min(capacity, balance + (now - stamp) * rate)
+                balance, stamp, lag = self._refilled(bucket, capacity, rate)
                 if balance >= needed:
-                    self._state[bucket] = (balance - tokens, now)
+                    self._state[bucket] = (balance - tokens, stamp)
                     return waited
-                self._state[bucket] = (balance, now)
-                wait = (needed - balance) / rate
+                self._state[bucket] = (balance, stamp)
+                wait = lag + (needed - balance) / rate
                 self.waited_seconds += wait
             waited += wait
             self._sleep(wait)
