@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 ATTRIBUTES = "deviceCustomAttributeShellScripts"
 ADE = "depOnboardingSettings"
 DEP_KEY = "deviceManagement/depOnboardingSettings"
+SETTINGS = "deviceManagementSettings"
 
 
 def _items(env, policy_type: str) -> dict[str, InventoryItem]:
@@ -245,3 +246,27 @@ def test_reference_names_map_the_ade_profiles_group_to_its_name(world, graph_set
     mac = next(p for p in normalized["enrollmentProfiles"] if "fileVaultDisabled" in p)
     assert mac["enrollmentTimeAzureAdGroupIds"] == ["group:SG-Intune-Pilot"]
     assert "configurationEndpointUrl" not in mac and "appleIdentifier" not in normalized
+
+
+def test_tenant_settings_sync_as_one_item_that_keeps_its_identity_and_compares(world, graph_settings):
+    golden, drifted = synced(contoso(world)), synced(fabrikam(world))
+    first = InventoryItem.objects.get(environment=golden, policy_type=SETTINGS)
+    assert first.provider_object_id == DEVICE_MANAGEMENT_SETTINGS_ID
+    assert first.current_version.payload["deviceComplianceCheckinThresholdDays"] == 30
+    assert "@odata.context" not in first.current_version.payload
+    synced(golden)  # a second read is the same item, unchanged
+    again = InventoryItem.objects.get(environment=golden, policy_type=SETTINGS)
+    assert (again.pk, again.current_version_id) == (first.pk, first.current_version_id)
+    assert InventoryItem.objects.get(environment=drifted, policy_type=SETTINGS).provider_object_id == (
+        DEVICE_MANAGEMENT_SETTINGS_ID
+    )
+    profile = captured_profile(world, golden, policy_types=[SETTINGS])
+    _run, result = compared(world, profile, drifted)
+    (row,) = BaselineCompareItem.objects.filter(result=result)
+    assert (row.outcome, row.label) == ("match", "Tenant-wide Intune settings")
+    settings = graph_settings.tenant(fx.DRIFTED_TENANT_ID).collections["deviceManagement/settings"][0]
+    settings["secureByDefault"] = False
+    synced(drifted)
+    _run, result = compared(world, profile, drifted)
+    row = BaselineCompareItem.objects.get(result=result)
+    assert row.outcome == "drift" and [c["path"] for c in row.changes] == ["secureByDefault"]

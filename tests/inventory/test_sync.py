@@ -51,7 +51,10 @@ def test_sync_uses_expand_for_assignments_and_batch_for_settings(world, graph_se
     assert not any(r.path.endswith("/assignments") and "/intents/" not in r.path for r in log), "inline via $expand"
     lists = [r for r in outer if r.path.endswith("deviceManagement/configurationPolicies")]
     assert lists and all(r.query.get("$expand") == "assignments" for r in lists)
-    settings_reads = [r for r in log if r.path.endswith("/settings")]
+    # Per-policy settings lists (the tenant-wide deviceManagement/settings object is one plain GET).
+    settings_reads = [
+        r for r in log if r.path.endswith("/settings") and not r.path.endswith("deviceManagement/settings")
+    ]
     assert settings_reads and all(r.batch_inner for r in settings_reads)
     assert any(r.path.endswith("/$batch") for r in outer)
 

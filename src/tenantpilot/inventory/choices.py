@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from .singletons import DEVICE_MANAGEMENT_SETTINGS_ID
+
 
 class PolicyType(models.TextChoices):
     """Every inventoried resource type; the value is the Graph collection name.
@@ -43,6 +45,7 @@ class PolicyType(models.TextChoices):
     DEVICE_CATEGORIES = "deviceCategories", "Device categories"
     DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS = "deviceCustomAttributeShellScripts", "macOS custom attributes"
     DEP_ONBOARDING_SETTINGS = "depOnboardingSettings", "Apple ADE enrollment profiles"
+    DEVICE_MANAGEMENT_SETTINGS = "deviceManagementSettings", "Tenant-wide Intune settings"
 
 
 #: Types that are reference data (foundations), not governed policies: compare reads them to turn
@@ -190,6 +193,13 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             "enrollment",
             name_field="tokenName",
             sub_resources=(("enrollmentProfiles", "depOnboardingSettings.enrollmentProfiles"),),
+        ),
+        # One object per tenant (no id, no 'value'): stored under a fixed, tenant-independent id.
+        PolicyTypeSpec(
+            PolicyType.DEVICE_MANAGEMENT_SETTINGS,
+            "deviceManagementSettings.get",
+            "deviceConfiguration",
+            singleton_id=DEVICE_MANAGEMENT_SETTINGS_ID,
         ),
     )
 }

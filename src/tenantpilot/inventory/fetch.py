@@ -30,6 +30,7 @@ from tenantpilot.graph.errors import GraphError
 
 from .choices import ItemProblem, PolicyTypeSpec
 from .pacing import ThrottleBudget
+from .singletons import singleton_payload
 
 JsonObject = dict[str, Any]
 BATCH_LIMIT = 20  # Graph's documented maximum number of requests in one $batch
@@ -62,6 +63,8 @@ class GraphReader(Protocol):
     def batch(
         self, contract_name: str, params: Iterable[Mapping[str, str]], *, chunk_size: int = ...
     ) -> Iterator[BatchOutcome]: ...
+
+    def get_json(self, contract_name: str, **path_params: str) -> JsonObject: ...
 
 
 @dataclass
@@ -428,6 +431,17 @@ def fetch_policy_type(
     if uses_hybrid_plan(spec):
         return _fetch_hybrid(client, spec, budget, emit, sub_executor)
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
+    if spec.singleton_id is not None:
+        # One bare object (deviceManagement/settings): one GET, one item under the fixed id.
+        try:
+            budget.acquire(spec.bucket)
+            body = client.get_json(spec.list_contract)
+        except GraphError as exc:
+            outcome.ok, outcome.error = False, exc
+            return outcome
+        emit(FetchedPage(spec.policy_type.value, [FetchedItem(singleton_payload(spec.singleton_id, body))]))
+        outcome.pages, outcome.items = 1, 1
+        return outcome
     try:
         pages = client.iter_pages(spec.list_contract, top=spec.top)
         while True:

@@ -129,6 +129,7 @@ class SummaryKey(models.TextChoices):
     ITEMS_DEVICE_CATEGORIES = "items.deviceCategories", "Device categories"
     ITEMS_DEVICE_CUSTOM_ATTRIBUTE_SHELL_SCRIPTS = "items.deviceCustomAttributeShellScripts", "macOS custom attributes"
     ITEMS_DEP_ONBOARDING_SETTINGS = "items.depOnboardingSettings", "Apple ADE enrollment profiles"
+    ITEMS_DEVICE_MANAGEMENT_SETTINGS = "items.deviceManagementSettings", "Tenant-wide Intune settings"
     SUBJECTS = "subjects", "Baseline subjects"
     OUTCOME_MATCH = "outcome.match", "Match"
     OUTCOME_DRIFT = "outcome.drift", "Drift"

@@ -97,6 +97,7 @@ TYPE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             PolicyType.ROLE_DEFINITIONS,
             PolicyType.DEVICE_CATEGORIES,
             PolicyType.NOTIFICATION_MESSAGE_TEMPLATES,
+            PolicyType.DEVICE_MANAGEMENT_SETTINGS,
         ),
     ),
     ("Entra", (PolicyType.GROUPS, PolicyType.CONDITIONAL_ACCESS_POLICIES)),
