@@ -270,3 +270,21 @@ def test_tenant_settings_sync_as_one_item_that_keeps_its_identity_and_compares(w
     _run, result = compared(world, profile, drifted)
     row = BaselineCompareItem.objects.get(result=result)
     assert row.outcome == "drift" and [c["path"] for c in row.changes] == ["secureByDefault"]
+
+
+def test_the_tenant_settings_alone_are_probed_with_their_own_read(world, graph_settings):
+    (probe,) = permission_probes_for([SETTINGS]).values()
+    assert probe.name == "deviceManagementSettings.get"
+    env = golden_environment(world)
+    app = graph_settings.tenant(fx.GOLDEN_TENANT_ID).app(fx.GOLDEN_CLIENT_ID)
+    app["grantedPermissions"] = [  # Graph also accepts the ServiceConfig scopes for this read
+        p
+        for p in app["grantedPermissions"]
+        if not p.startswith(("DeviceManagementConfiguration.", "DeviceManagementServiceConfig."))
+    ]
+    inventory_types_update(actor=world.owner, environment=env, policy_types=[SETTINGS, "groups"])
+    graph_settings.clear_requests()
+    report = check_connection(connection_for_operations(env))
+    assert report.missing_permissions == ["DeviceManagementConfiguration.Read.All"]
+    probed = [r for r in graph_settings.requests if r.path.endswith("deviceManagement/settings")]
+    assert [r.status for r in probed] == [403]

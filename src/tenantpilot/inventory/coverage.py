@@ -29,23 +29,25 @@ def specs_for(policy_types: Iterable[str]) -> list[PolicyTypeSpec]:
 
 
 def contracts_for(policy_types: Iterable[str]) -> list[GraphContract]:
-    """Every contract a sync of the chosen types executes: each list and each sub-resource."""
+    """Every contract a sync of the chosen types executes: each list, each read by id and each sub-resource."""
     contracts: dict[str, GraphContract] = {}
     for spec in specs_for(policy_types):
-        for name in (spec.list_contract, *(contract for _key, contract in spec.sub_resources)):
+        details = (spec.detail_contract,) if spec.detail_contract is not None else ()
+        for name in (spec.list_contract, *details, *(contract for _key, contract in spec.sub_resources)):
             contracts.setdefault(name, get_contract(name))
     return list(contracts.values())
 
 
 def permission_probes_for(policy_types: Iterable[str]) -> dict[str, GraphContract]:
-    """One cheap, parameterless list contract per permission the chosen types need.
+    """One cheap, parameterless read per permission the chosen types need.
 
     The key is the least-privileged application permission; the probe is the first (by name)
-    chosen type's list contract that requires it, so a granted probe proves the sync can read.
-    (Every sub-resource needs its list's permission, so list contracts cover them all.)
+    chosen type's list contract that requires it — or, when only a single-object read does (the
+    tenant-wide ``deviceManagement/settings``), that read — so a granted probe proves the sync
+    can read. (Every sub-resource needs its list's permission, so these cover them all.)
     """
     probes: dict[str, GraphContract] = {}
-    for contract in sorted(contracts_for(policy_types), key=lambda c: c.name):
-        if contract.paged and not contract.placeholders:
+    for contract in sorted(contracts_for(policy_types), key=lambda c: (not c.paged, c.name)):
+        if not contract.placeholders:
             probes.setdefault(contract.required_permission, contract)
     return dict(sorted(probes.items()))

@@ -168,7 +168,10 @@ def _check_connection(
             transient: GraphError | None = None
             for permission, contract in probes.items():
                 try:
-                    next(iter(client.iter_pages(contract.name, top=1)), None)
+                    if contract.paged:
+                        next(iter(client.iter_pages(contract.name, top=1)), None)
+                    else:
+                        client.get_json(contract.name)
                     permissions[permission] = PermissionState.GRANTED
                 except GraphError as error:
                     if error.reason_code in (ReasonCode.PERMISSION_MISSING, ReasonCode.CONSENT_MISSING):
