@@ -3,7 +3,8 @@
 The expected counts are those of the cheapest plan Graph allows: one list request per page of the
 largest allowed size with assignments expanded, one inner ``$batch`` request per policy for what
 cannot be expanded (settings-catalog settings, ADMX definition values; a settings list longer than
-the default page of 25 still costs one request), nothing else. A plan that regresses (a dropped
+the default page of 25 still costs one request) or that Graph lists as null (script bodies: one read
+by id per script), nothing else. A plan that regresses (a dropped
 ``$top``, a per-item assignments read, a settings page followed) changes the counts and fails here.
 """
 
@@ -36,7 +37,13 @@ PLAN: dict[str, tuple[int, str | None]] = {
     "deviceManagement/roleScopeTags": (1000, None),
     "deviceManagement/assignmentFilters": (1000, None),
     "groups": (999, None),
-    "deviceManagement/deviceCustomAttributeShellScripts": (1000, None),  # assignments expanded on the list
+    # Scripts: assignments expanded on the list; Graph lists the bodies as null, so each script is
+    # read by id through $batch (graph/PLAN.md section 9).
+    "deviceManagement/deviceManagementScripts": (1000, "by id"),
+    "deviceManagement/deviceShellScripts": (1000, "by id"),
+    "deviceManagement/deviceHealthScripts": (1000, "by id"),
+    "deviceManagement/deviceComplianceScripts": (1000, "by id"),
+    "deviceManagement/deviceCustomAttributeShellScripts": (1000, "by id"),
     "deviceManagement/depOnboardingSettings": (1000, "enrollmentProfiles"),  # per token, as IntuneCD reads them
 }
 

@@ -475,7 +475,9 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
         "DeviceManagementConfiguration, but since Sep 2025 Graph answers app tokens without "
         "DeviceManagementScripts.Read.All with 403 'must have one of DeviceManagementScripts.Read.All, "
         "DeviceManagementScripts.ReadWrite.All' (observed by several public clients; IntuneCD's docs list the "
-        "scope). We require the scope Graph enforces.",
+        "scope). We require the scope Graph enforces."
+        " Graph's list answer writes the body as null (the docs example is a generated placeholder): read by id, "
+        "deviceManagementScripts.get (its evidence).",
     ),
     _intune(
         "deviceShellScripts.list",
@@ -486,7 +488,9 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
         item_kind="deviceShellScript",
         notes="macOS shell scripts; scriptContent base64 (secret, see deviceManagementScripts.list).",
         evidence=_DOCS + "intune-devices-deviceshellscript-list?view=graph-rest-beta; permission as "
-        "deviceManagementScripts.list (DeviceManagementScripts.* enforced since Sep 2025).",
+        "deviceManagementScripts.list (DeviceManagementScripts.* enforced since Sep 2025)."
+        " Graph's list answer writes the body as null (the docs example is a generated placeholder): read by id, "
+        "deviceShellScripts.get (its evidence).",
     ),
     _intune(
         "deviceHealthScripts.list",
@@ -499,7 +503,9 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
         evidence=_DOCS + "intune-devices-devicehealthscript-list?view=graph-rest-beta — docs example item has "
         "'detectionScriptContent', 'remediationScriptContent', publisher, runAsAccount, isGlobalScript. The "
         "published table names DeviceManagementConfiguration.Read.All; Graph now enforces "
-        "DeviceManagementScripts.Read.All (see deviceManagementScripts.list).",
+        "DeviceManagementScripts.Read.All (see deviceManagementScripts.list)."
+        " Graph's list answer writes the body as null (the docs example is a generated placeholder): read by id, "
+        "deviceHealthScripts.get (its evidence).",
     ),
     _intune(
         "deviceComplianceScripts.list",
@@ -510,7 +516,9 @@ _COVERAGE_CONTRACTS: tuple[GraphContract, ...] = (
         notes="Custom compliance discovery scripts: detectionScriptContent (base64, secret); no assignments "
         "(a compliance policy references the script).",
         evidence=_DOCS + "intune-devices-devicecompliancescript-list?view=graph-rest-beta; permission as "
-        "deviceManagementScripts.list.",
+        "deviceManagementScripts.list."
+        " Graph's list answer writes the body as null (the docs example is a generated placeholder): read by id, "
+        "deviceComplianceScripts.get (its evidence).",
     ),
     _intune(
         "reusablePolicySettings.list",
@@ -626,7 +634,10 @@ _APPLE_AND_TENANT_CONTRACTS: tuple[GraphContract, ...] = (
         "'GET /deviceManagement/deviceCustomAttributeShellScripts'; example item carries customAttributeName, "
         "customAttributeType, displayName, scriptContent 'c2NyaXB0Q29udGVudA==', runAsAccount, fileName, "
         "roleScopeTagIds. The published table names DeviceManagementManagedDevices/DeviceManagementConfiguration; "
-        "Graph enforces the scripts scope since mid-2025:" + _SCRIPTS_NOTE,
+        "Graph enforces the scripts scope since mid-2025:"
+        + _SCRIPTS_NOTE
+        + " Graph's list answer writes the body as null (the docs example is a generated placeholder): read by id, "
+        "deviceCustomAttributeShellScripts.get (its evidence).",
     ),
     _intune(
         "depOnboardingSettings.list",
@@ -678,6 +689,78 @@ _APPLE_AND_TENANT_CONTRACTS: tuple[GraphContract, ...] = (
 )
 
 _CONTRACTS += _APPLE_AND_TENANT_CONTRACTS
+
+# -- script bodies: Graph answers them only on a GET by id (graph/PLAN.md section 9) ------------
+SCRIPT_BODY_EVIDENCE = (
+    " List answers carry the script bodies as null; only a GET by id fills them. Observed: a beta list "
+    "answer captured in Graph Explorer (thdy/zenn-contents articles/download_scripts_in_intune_with_graph_explorer.md "
+    "@15ff4ee): '@odata.context': '…/beta/$metadata#deviceManagement/deviceManagementScripts', item "
+    "'\"scriptContent\": null', and the same script by id ('…#deviceManagement/deviceManagementScripts/$entity') "
+    "with the base64 body. IntuneCD 2.6.0 lists each of the five script collections and then re-reads every script by "
+    "id (backup/Intune/{PowershellScripts,ShellScripts,CustomAttributes,ProactiveRemediation,ComplianceScripts}.py: "
+    "batch_request(ids, 'deviceManagement/deviceManagementScripts/', '')) before it saves "
+    "item['scriptContent'] / detectionScriptContent / remediationScriptContent; IntuneManagement (Micke-K @faffa95, "
+    "Extensions/EndpointManager.psm1 Invoke-DownloadScript) re-reads the object (Get-GraphObject) before "
+    "$obj.scriptContent. The docs' list examples show bodies, but they are generated placeholders for every "
+    "property ('Display Name value'), not captured answers."
+)
+
+
+def _script_get(name: str, collection: str, kind: str, page: str, bodies: str) -> GraphContract:
+    return _intune(
+        name,
+        f"deviceManagement/{collection}/{{id}}",
+        DEVICE_MANAGEMENT_SCRIPTS,
+        accepted_permissions=("DeviceManagementScripts.ReadWrite.All",),
+        paged=False,
+        item_kind=kind,
+        notes=f"One {kind} by id, with {bodies} (a customer secret: stored, hashed, never rendered or logged); read "
+        "through $batch, 20 per POST, one throttle token per inner request, merged over the listed object "
+        "(which keeps its $expand=assignments). No $expand here: the list already expanded the assignments.",
+        evidence=_DOCS + f"{page}?view=graph-rest-beta — docs: 'GET /deviceManagement/{collection}/{{id}}'; "
+        "permission as the list (the scripts scope Graph enforces)." + SCRIPT_BODY_EVIDENCE,
+    )
+
+
+_SCRIPT_DETAIL_CONTRACTS: tuple[GraphContract, ...] = (
+    _script_get(
+        "deviceManagementScripts.get",
+        "deviceManagementScripts",
+        "deviceManagementScript",
+        "intune-devices-devicemanagementscript-get",
+        "scriptContent",
+    ),
+    _script_get(
+        "deviceShellScripts.get",
+        "deviceShellScripts",
+        "deviceShellScript",
+        "intune-devices-deviceshellscript-get",
+        "scriptContent",
+    ),
+    _script_get(
+        "deviceHealthScripts.get",
+        "deviceHealthScripts",
+        "deviceHealthScript",
+        "intune-devices-devicehealthscript-get",
+        "detectionScriptContent and remediationScriptContent",
+    ),
+    _script_get(
+        "deviceComplianceScripts.get",
+        "deviceComplianceScripts",
+        "deviceComplianceScript",
+        "intune-devices-devicecompliancescript-get",
+        "detectionScriptContent",
+    ),
+    _script_get(
+        "deviceCustomAttributeShellScripts.get",
+        "deviceCustomAttributeShellScripts",
+        "deviceCustomAttributeShellScript",
+        "intune-devices-devicecustomattributeshellscript-get",
+        "scriptContent",
+    ),
+)
+
+_CONTRACTS += _SCRIPT_DETAIL_CONTRACTS
 
 CONTRACTS: Mapping[str, GraphContract] = {c.name: c for c in _CONTRACTS}
 if len(CONTRACTS) != len(_CONTRACTS):

@@ -70,7 +70,9 @@ class PolicyTypeSpec:
     the ``$batch`` reads when the throttle budget is the limit (graph/PLAN.md section 1).
     ``singleton_id`` marks a type Graph answers as one bare object (``list_contract`` is then a
     non-paged contract): it is read with one GET and stored as one item under that fixed id
-    (:func:`.singletons.singleton_payload`).
+    (:func:`.singletons.singleton_payload`). ``detail_contract`` (the Intune scripts) is a per-item
+    GET by id whose answer is merged over the listed object: Graph writes the script bodies as
+    null in list answers and fills them only on a GET by id (graph/PLAN.md section 9).
     """
 
     policy_type: PolicyType
@@ -82,6 +84,7 @@ class PolicyTypeSpec:
     secret_fields: tuple[str, ...] = ()
     expanded_list_contract: str | None = None
     singleton_id: str | None = None
+    detail_contract: str | None = None
 
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
@@ -147,24 +150,28 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             "deviceManagementScripts.list",
             "deviceConfiguration",
             secret_fields=("scriptContent",),
+            detail_contract="deviceManagementScripts.get",
         ),
         PolicyTypeSpec(
             PolicyType.DEVICE_SHELL_SCRIPTS,
             "deviceShellScripts.list",
             "deviceConfiguration",
             secret_fields=("scriptContent",),
+            detail_contract="deviceShellScripts.get",
         ),
         PolicyTypeSpec(
             PolicyType.DEVICE_HEALTH_SCRIPTS,
             "deviceHealthScripts.list",
             "deviceConfiguration",
             secret_fields=("detectionScriptContent", "remediationScriptContent"),
+            detail_contract="deviceHealthScripts.get",
         ),
         PolicyTypeSpec(
             PolicyType.DEVICE_COMPLIANCE_SCRIPTS,
             "deviceComplianceScripts.list",
             "deviceConfiguration",
             secret_fields=("detectionScriptContent",),
+            detail_contract="deviceComplianceScripts.get",
         ),
         PolicyTypeSpec(PolicyType.CONDITIONAL_ACCESS_POLICIES, "conditionalAccessPolicies.list", "directory"),
         PolicyTypeSpec(PolicyType.MOBILE_APPS, "mobileApps.list", "managedApps"),
@@ -184,6 +191,7 @@ POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
             "deviceCustomAttributeShellScripts.list",
             "deviceConfiguration",
             secret_fields=("scriptContent",),
+            detail_contract="deviceCustomAttributeShellScripts.get",
         ),
         # One item per ADE token with its enrollment profiles merged in (read per token through
         # $batch); the token's name is the label, compare matches the profiles by name inside it.

@@ -27,6 +27,7 @@ from typing import IO, Any, Protocol
 
 from tenantpilot.graph.contracts import InvalidPathParameter, get_contract
 from tenantpilot.graph.errors import GraphError
+from tenantpilot.graph.reasons import ReasonCode
 
 from .choices import ItemProblem, PolicyTypeSpec
 from .pacing import ThrottleBudget
@@ -150,6 +151,51 @@ def _read_sub_resources(
                 item.complete, item.error = False, result.error
 
 
+def _read_details(client: GraphReader, spec: PolicyTypeSpec, budget: ThrottleBudget, chunk: list[FetchedItem]) -> None:
+    """Read every item of ``chunk`` (≤ 20) by id through one ``$batch`` of ``spec.detail_contract``
+    and merge each answer over the listed payload (graph/PLAN.md section 9: the script bodies).
+
+    One throttle token per inner request, as for sub-resources. The listed keys the answer does
+    not carry (the list's ``$expand=assignments``) stay; the answer's own ``@odata.context`` is
+    dropped. An item whose read failed, or whose answer is not the object asked for, is marked
+    incomplete: the listed null body means *unknown*, never "empty".
+    """
+    assert spec.detail_contract is not None
+    wanted = [item for item in chunk if item.complete and item.problem is None]
+    if not wanted:
+        return
+    budget.acquire(spec.bucket, len(wanted))
+    try:
+        results: list[BatchOutcome] = list(
+            client.batch(spec.detail_contract, [{"id": str(item.payload["id"])} for item in wanted])
+        )
+    except GraphError as exc:
+        for item in wanted:
+            item.complete, item.error = False, exc
+        return
+    for item, result in zip(wanted, results, strict=True):
+        detail = result.items[0] if result.ok and result.items is not None and len(result.items) == 1 else None
+        if detail is None or str(detail.get("id", "")).lower() != str(item.payload["id"]).lower():
+            item.complete = False
+            item.error = result.error or GraphError(
+                ReasonCode.MALFORMED_RESPONSE,
+                "Graph answered a read by id with another object.",
+                contract=spec.detail_contract,
+            )
+            continue
+        item.payload.update((key, value) for key, value in detail.items() if key != "@odata.context")
+
+
+def _read_item_details(
+    client: GraphReader, spec: PolicyTypeSpec, budget: ThrottleBudget, chunk: list[FetchedItem]
+) -> None:
+    """The per-item reads of one chunk of a non-hybrid type: the object by id, then its sub-resources."""
+    if spec.detail_contract is not None:
+        _read_details(client, spec, budget, chunk)
+    if spec.sub_resources:
+        _read_sub_resources(client, spec, budget, chunk)
+
+
 def _listed_item(spec: PolicyTypeSpec, raw: object) -> FetchedItem:
     """Wrap one listed object, marking the problem that keeps it from being stored, if any."""
     if not isinstance(raw, dict):
@@ -159,7 +205,10 @@ def _listed_item(spec: PolicyTypeSpec, raw: object) -> FetchedItem:
     if object_id is None:
         item.complete, item.problem = False, ItemProblem.NO_ID
         return item
-    for _key, contract in spec.sub_resources:
+    per_item = [contract for _key, contract in spec.sub_resources]
+    if spec.detail_contract is not None:
+        per_item.append(spec.detail_contract)
+    for contract in per_item:
         try:
             get_contract(contract).relative_url({"id": object_id})
         except InvalidPathParameter:
@@ -423,10 +472,11 @@ def fetch_policy_type(
 ) -> TypeOutcome:
     """Stream ``spec``'s collection page by page into ``emit``; never raises a ``GraphError``.
 
-    Sub-resources of a page are read in ``$batch`` chunks of 20, concurrently on
-    ``sub_executor`` when given. Every request is paced by ``budget``. A type with an
-    ``expanded_list_contract`` (settings catalog) is listed first and then read with the hybrid
-    plan (:func:`_fetch_hybrid`, graph/PLAN.md section 1).
+    Sub-resources of a page (and, for a type with a ``detail_contract``, each object by id) are
+    read in ``$batch`` chunks of 20, concurrently on ``sub_executor`` when given. Every request
+    is paced by ``budget``. A type with an ``expanded_list_contract`` (settings catalog) is
+    listed first and then read with the hybrid plan (:func:`_fetch_hybrid`, graph/PLAN.md
+    section 1).
     """
     if uses_hybrid_plan(spec):
         return _fetch_hybrid(client, spec, budget, emit, sub_executor)
@@ -451,14 +501,14 @@ def fetch_policy_type(
                 break
             items = [_listed_item(spec, raw) for raw in page]
             del page
-            if spec.sub_resources and items:
+            if (spec.sub_resources or spec.detail_contract is not None) and items:
                 chunks = list(_chunks(items, BATCH_LIMIT))
                 if sub_executor is not None and len(chunks) > 1:
-                    for future in [sub_executor.submit(_read_sub_resources, client, spec, budget, c) for c in chunks]:
+                    for future in [sub_executor.submit(_read_item_details, client, spec, budget, c) for c in chunks]:
                         future.result()
                 else:
                     for c in chunks:
-                        _read_sub_resources(client, spec, budget, c)
+                        _read_item_details(client, spec, budget, c)
             outcome.pages += 1
             outcome.items += len(items)
             for item in items:
