@@ -661,6 +661,13 @@ class GraphService:
             body["@odata.nextLink"] = next_link
         item_context = self._context(call, spec.key)
         body["value"] = [self._render(item, call.version, spec.navs, select, expand, item_context) for item in page]
+        if spec.list_withheld:
+            # Graph writes these properties as null in list answers; only a GET by id fills them
+            # (graph/PLAN.md section 9: the Intune script bodies).
+            for rendered in body["value"]:
+                for name in spec.list_withheld:
+                    if select is None or name.lower() in select:
+                        rendered[name] = None
         return Result(200, body)
 
     def _not_found(self, spec: CollectionSpec, call: _Call, ident: str) -> GraphError:

@@ -47,7 +47,9 @@ class CollectionSpec:
     ``$count=true`` + ``ConsistencyLevel: eventual``, first page only) or "none".
     ``navs`` are the navigation properties stored inline on items: stripped from plain
     answers, served as ``/{id}/{nav}`` and via ``$expand``. ``union`` adds items of other
-    collections (optionally only of some ``@odata.type`` values).
+    collections (optionally only of some ``@odata.type`` values). ``list_withheld`` are the
+    properties Graph writes as ``null`` in list answers and only fills on a GET by id (the
+    Intune script bodies, graph/PLAN.md section 9).
     """
 
     key: str
@@ -65,6 +67,7 @@ class CollectionSpec:
     skip_supported: bool = True
     singleton: bool = False
     beta_only_types: frozenset[str] = field(default_factory=frozenset)
+    list_withheld: frozenset[str] = frozenset()
 
     @property
     def entity(self) -> str:
@@ -232,6 +235,11 @@ def _intune(
     return CollectionSpec(key, versions, "intune", permissions, bucket, f"#microsoft.graph.{item_type}", **kw)  # type: ignore[arg-type]
 
 
+#: Script bodies: null in list answers, filled only on a GET by id (graph/PLAN.md section 9).
+SCRIPT_BODY = frozenset({"scriptContent"})
+HEALTH_SCRIPT_BODIES = frozenset({"detectionScriptContent", "remediationScriptContent"})
+COMPLIANCE_SCRIPT_BODY = frozenset({"detectionScriptContent"})
+
 #: The types MSPs govern beyond the first nine (issue 10); versions and permissions follow the
 #: evidence recorded next to TenantPilot's contracts (tenantpilot.graph.contracts).
 COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
@@ -286,6 +294,7 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         "deviceConfiguration",
         "deviceManagementScript",
         navs=frozenset({"assignments"}),
+        list_withheld=SCRIPT_BODY,
     ),
     _intune(
         "deviceManagement/deviceShellScripts",
@@ -293,6 +302,7 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         "deviceConfiguration",
         "deviceShellScript",
         navs=frozenset({"assignments"}),
+        list_withheld=SCRIPT_BODY,
     ),
     _intune(
         "deviceManagement/deviceHealthScripts",
@@ -300,8 +310,15 @@ COVERAGE_SPECS: tuple[CollectionSpec, ...] = (
         "deviceConfiguration",
         "deviceHealthScript",
         navs=frozenset({"assignments"}),
+        list_withheld=HEALTH_SCRIPT_BODIES,
     ),
-    _intune("deviceManagement/deviceComplianceScripts", SCRIPTS, "deviceConfiguration", "deviceComplianceScript"),
+    _intune(
+        "deviceManagement/deviceComplianceScripts",
+        SCRIPTS,
+        "deviceConfiguration",
+        "deviceComplianceScript",
+        list_withheld=COMPLIANCE_SCRIPT_BODY,
+    ),
     _intune(
         "deviceManagement/reusablePolicySettings",
         DMC,
@@ -410,6 +427,7 @@ CONNECTOR_SPECS: tuple[CollectionSpec, ...] = (
         "deviceConfiguration",
         "deviceCustomAttributeShellScript",
         navs=frozenset({"assignments"}),
+        list_withheld=SCRIPT_BODY,
     ),
     _intune(
         "deviceManagement/templates",

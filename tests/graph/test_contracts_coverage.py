@@ -152,9 +152,18 @@ def test_conditional_access_is_read_on_v1(simulator):
     assert names == {"CA001 - Require MFA for all users", "CA002 - Require compliant device"}
 
 
-def test_scripts_carry_base64_script_content(simulator):
+def _get_by_id(sim, contract_name: str, object_id: str, roles: list[str]):
+    contract = get_contract(contract_name)
+    token = sim.mint_access_token(fx.GOLDEN_TENANT_ID, fx.GOLDEN_CLIENT_ID, roles=roles)
+    url = f"{sim.graph_base}/{contract.api_version}/{contract.relative_url({'id': object_id})}"
+    return httpx.get(url, headers={"Authorization": f"Bearer {token}"}, verify=sim.ca_path, timeout=30)
+
+
+def test_scripts_carry_base64_script_content_on_a_read_by_id(simulator):
     body = _get(simulator, "deviceHealthScripts.list", ["DeviceManagementScripts.Read.All"]).json()
-    script = body["value"][0]
+    listed = body["value"][0]
+    assert listed["detectionScriptContent"] is None and listed["remediationScriptContent"] is None  # as Graph lists
+    script = _get_by_id(simulator, "deviceHealthScripts.get", listed["id"], ["DeviceManagementScripts.Read.All"]).json()
     assert script["detectionScriptContent"] and script["remediationScriptContent"]
     # DeviceManagementConfiguration alone no longer reads scripts (Graph enforces the scripts scope).
     assert _get(simulator, "deviceHealthScripts.list", ["DeviceManagementConfiguration.Read.All"]).status_code == 403
@@ -175,7 +184,12 @@ def test_sub_resources_answer_through_their_contracts(simulator):
 def test_custom_attribute_scripts_need_the_scripts_scope_graph_enforces(simulator):
     body = _get(simulator, "deviceCustomAttributeShellScripts.list", ["DeviceManagementScripts.Read.All"]).json()
     kinds = {s["customAttributeType"] for s in body["value"]}
-    assert kinds == {"string", "integer"} and all(s["scriptContent"] and s["fileName"] for s in body["value"])
+    assert kinds == {"string", "integer"} and all(s["scriptContent"] is None and s["fileName"] for s in body["value"])
+    for listed in body["value"]:
+        script = _get_by_id(
+            simulator, "deviceCustomAttributeShellScripts.get", listed["id"], ["DeviceManagementScripts.Read.All"]
+        ).json()
+        assert script["scriptContent"], "the body comes with the read by id"
     # The published table's DeviceManagementConfiguration / ManagedDevices scopes no longer read scripts.
     for legacy in ("DeviceManagementConfiguration.Read.All", "DeviceManagementManagedDevices.Read.All"):
         assert _get(simulator, "deviceCustomAttributeShellScripts.list", [legacy]).status_code == 403
