@@ -1,6 +1,6 @@
 """The writer's two lanes (inventory/sync.py): the latency-bound hybrid plan is never stuck
-behind the bulk types' pages, a type's end arrives after its pages, and a stopped sync frees
-every producer waiting on a full lane."""
+behind the bulk types' pages, a type's end arrives after its pages, a stopped sync frees every
+producer waiting on a full lane, and the bulk types are read a few at a time."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
 from tenantpilot.inventory.fetch import uses_hybrid_plan
-from tenantpilot.inventory.sync import _Aborted, _Lanes
+from tenantpilot.inventory.sync import BULK_PRODUCERS, _Aborted, _Lanes, sync_inventory
+from tenantpilot.providers.gateway import graph_client
+from tenantpilot.providers.selectors import connection_for_operations
+from tests.inventory.support import golden_environment, run_now
 
 
 def test_only_the_settings_catalog_uses_the_hybrid_plan():
@@ -19,7 +22,7 @@ def test_only_the_settings_catalog_uses_the_hybrid_plan():
 
 
 def test_urgent_pages_are_written_first_and_each_lane_keeps_its_order():
-    lanes = _Lanes(4, threading.Event())
+    lanes = _Lanes(4, 4, threading.Event())
     for message in ("bulk-1", "bulk-2", ("end", "bulk")):
         lanes.put(message, urgent=False)
     lanes.put("chain-1", urgent=True)
@@ -29,7 +32,7 @@ def test_urgent_pages_are_written_first_and_each_lane_keeps_its_order():
 
 
 def test_a_full_bulk_lane_does_not_block_the_urgent_lane():
-    lanes = _Lanes(2, threading.Event())
+    lanes = _Lanes(2, 2, threading.Event())
     lanes.put("bulk-1", urgent=False)
     lanes.put("bulk-2", urgent=False)
     lanes.put("chain-1", urgent=True)  # returns at once although the bulk lane is full
@@ -38,7 +41,7 @@ def test_a_full_bulk_lane_does_not_block_the_urgent_lane():
 
 def test_a_stopped_sync_frees_a_producer_waiting_on_a_full_lane_but_ends_always_arrive():
     stop = threading.Event()
-    lanes = _Lanes(1, stop)
+    lanes = _Lanes(1, 1, stop)
     lanes.put("bulk-1", urgent=False)
     raised: list[BaseException] = []
 
@@ -57,3 +60,41 @@ def test_a_stopped_sync_frees_a_producer_waiting_on_a_full_lane_but_ends_always_
     assert [lanes.get(), lanes.get()] == ["bulk-1", ("end", "bulk")]
     with pytest.raises(_Aborted):
         lanes.put("bulk-3", urgent=False)
+
+
+class _CountingReader:
+    """The real Graph client, counting how many listings of bulk types are open at once."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self.open = 0
+        self.most_open = 0
+
+    def iter_pages(self, contract_name, **kwargs):
+        hybrid = contract_name.startswith("configurationPolicies.")
+        if not hybrid:
+            with self._lock:
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
+        try:
+            yield from self._client.iter_pages(contract_name, **kwargs)
+        finally:
+            if not hybrid:
+                with self._lock:
+                    self.open -= 1
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_bulk_types_are_read_a_few_at_a_time(world, graph_settings):
+    environment = golden_environment(world)
+    connection = connection_for_operations(environment)
+    run = run_now(environment)  # a finished run to attribute the rows to; its counts are not checked
+    with graph_client(connection) as client:
+        reader = _CountingReader(client)
+        report = sync_inventory(client=reader, run=run, environment=environment, connection=connection)
+    assert all(outcome.ok for outcome in report.outcomes.values())
+    assert len(report.outcomes) == len(POLICY_TYPE_SPECS) > BULK_PRODUCERS
+    assert 1 <= reader.most_open <= BULK_PRODUCERS

@@ -1,13 +1,16 @@
 """An inventory sync of one environment: Graph readers on threads, database writes on this one.
 
-One producer thread per policy type streams pages (:func:`.fetch.fetch_policy_type`) into a
-bounded queue; sub-resource ``$batch`` chunks run on a small shared pool; the calling thread
-writes each page as it arrives (:func:`.services.inventory_apply_page`), so memory holds at
-most ``QUEUE_PAGES`` pages per lane whatever the tenant's size. Pages of the latency-bound
-hybrid plan (:func:`.fetch.uses_hybrid_plan`) have a lane of their own that the writer serves
-first: the bulk types' first pages arrive all at once and would otherwise stall the expand
-chain behind a full queue for the first seconds of the sync. Every request is paced within the
-tenant's throttle budget (:mod:`.pacing`).
+Producer threads stream each policy type's pages (:func:`.fetch.fetch_policy_type`) into
+bounded lanes; sub-resource ``$batch`` chunks run on a small shared pool; the calling thread
+writes each page as it arrives (:func:`.services.inventory_apply_page`). Types read with the
+latency-bound hybrid plan (:func:`.fetch.uses_hybrid_plan`) start at once, on threads of their
+own, and have a lane the writer serves first: the bulk types' pages would otherwise stall the expand
+chain behind a full queue, and every page the chain does not read costs the bucket a token.
+The other types are read ``BULK_PRODUCERS`` at a time: they are not on the sync's critical path
+(their buckets are spent long before the settings catalog's), and fewer of them at once means
+fewer full pages held in memory and less contention for the interpreter. So memory holds a
+bounded number of pages (see the constants) whatever the tenant's size. Every request is paced
+within the tenant's throttle budget (:mod:`.pacing`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ from .services import SyncSummary, inventory_apply_page, inventory_finish_sync
 
 logger = logging.getLogger("tenantpilot.inventory.sync")
 
-QUEUE_PAGES = 8
+# Memory holds at most: per urgent (hybrid) producer its chunks, URGENT_QUEUE_PAGES of them queued;
+# BULK_PRODUCERS pages being read plus BULK_QUEUE_PAGES queued (≤ 1,000 items each) for the rest.
+URGENT_QUEUE_PAGES = 8
+BULK_QUEUE_PAGES = 2
+BULK_PRODUCERS = 4
 SUB_RESOURCE_CONCURRENCY = 4
 
 
@@ -58,19 +65,20 @@ class _Lanes:
     must always arrive, because the writer drains until every producer has ended.
     """
 
-    def __init__(self, maxsize: int, stop: threading.Event) -> None:
+    def __init__(self, urgent_max: int, bulk_max: int, stop: threading.Event) -> None:
         self._lanes: tuple[deque[object], deque[object]] = (deque(), deque())
-        self._maxsize = maxsize
+        self._maxsize = (urgent_max, bulk_max)
         self._stop = stop
         self._changed = threading.Condition()
 
     def put(self, message: object, *, urgent: bool, force: bool = False) -> None:
-        lane = self._lanes[0 if urgent else 1]
+        index = 0 if urgent else 1
+        lane = self._lanes[index]
         with self._changed:
             while not force:
                 if self._stop.is_set():
                     raise _Aborted
-                if len(lane) < self._maxsize:
+                if len(lane) < self._maxsize[index]:
                     break
                 self._changed.wait(timeout=0.5)
             lane.append(message)
@@ -109,7 +117,8 @@ def sync_inventory(
     outcomes: dict[str, TypeOutcome] = {}
 
     stop = threading.Event()
-    pages = _Lanes(QUEUE_PAGES, stop)
+    pages = _Lanes(URGENT_QUEUE_PAGES, BULK_QUEUE_PAGES, stop)
+    urgent_specs = [spec for spec in specs if uses_hybrid_plan(spec)]
 
     def produce(spec: PolicyTypeSpec, sub_pool: ThreadPoolExecutor) -> None:
         urgent = uses_hybrid_plan(spec)
@@ -126,9 +135,12 @@ def sync_inventory(
 
     with (
         ThreadPoolExecutor(max_workers=SUB_RESOURCE_CONCURRENCY, thread_name_prefix="inv-batch") as sub_pool,
-        ThreadPoolExecutor(max_workers=max(1, len(specs)), thread_name_prefix="inv-type") as type_pool,
+        ThreadPoolExecutor(max_workers=max(1, len(urgent_specs)), thread_name_prefix="inv-urgent") as urgent_pool,
+        ThreadPoolExecutor(max_workers=BULK_PRODUCERS, thread_name_prefix="inv-type") as bulk_pool,
     ):
-        futures = [type_pool.submit(produce, spec, sub_pool) for spec in specs]
+        futures = [
+            (urgent_pool if spec in urgent_specs else bulk_pool).submit(produce, spec, sub_pool) for spec in specs
+        ]
         remaining = len(specs)
         failure: BaseException | None = None
         while remaining:
