@@ -330,6 +330,7 @@ def make_client(
         provider: TokenProvider | None = None,
         deadline: Deadline | None = None,
         log_context: str = "",
+        on_throttled: Callable[[str], None] | None = None,
     ) -> GraphClient:
         client = GraphClient(
             endpoints,
@@ -341,6 +342,7 @@ def make_client(
             clock=sleeps.clock,
             deadline=deadline,
             log_context=log_context,
+            on_throttled=on_throttled,
         )
         clients.append(client)
         return client

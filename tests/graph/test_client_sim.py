@@ -318,6 +318,18 @@ def test_inner_429_is_retried_with_its_retry_after(graphsim, fault_rule, make_cl
     assert client.stats.throttled == 2
 
 
+def test_every_throttled_answer_is_told_to_the_pacer_before_its_resend(graphsim, fault_rule, make_client, sleeps):
+    target = configuration_policy_id(3)
+    graphsim.add_fault(fault_rule(path_contains=f"{target}/settings", status=429, retry_after="1", times=2))
+    graphsim.add_fault(fault_rule(path_contains="deviceConfigurations", status=429, retry_after="1", times=1))
+    told: list[str] = []
+    client = make_client(on_throttled=told.append)
+    assert all(r.ok for r in client.batch("configurationPolicies.settings", _all_ids()[:20]))
+    list(client.iter_pages("deviceConfigurations.list"))
+    assert told == ["configurationPolicies.settings"] * 2 + ["deviceConfigurations.list"]
+    assert client.stats.throttled == 3
+
+
 def test_inner_failure_that_persists_is_a_failed_result_not_an_empty_one(graphsim, fault_rule, make_client, sleeps):
     target = configuration_policy_id(5)
     graphsim.add_fault(fault_rule(path_contains=f"{target}/settings", status=503, retry_after=None, times=None))

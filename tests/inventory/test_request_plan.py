@@ -20,6 +20,7 @@ from graphsim.generator import generate_tenant
 from tenantpilot.graph.contracts import get_contract
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
 from tenantpilot.inventory.pacing import INTUNE_LIMITS, START_DELAY_SECONDS, ThrottleBudget
+from tenantpilot.inventory.sync import throttle_debits
 from tenantpilot.operations.choices import RunOutcome
 from tests.inventory.support import generated_environment, golden_environment, run_now
 
@@ -163,6 +164,27 @@ def test_pacing_spends_the_documented_budget_exactly():
     clock.now += 20.0
     budget.acquire("deviceConfigV2", 1000)  # a full window later the full burst is back
     assert clock.slept == [pytest.approx(START_DELAY_SECONDS + 1.0)]
+
+
+def test_a_throttled_request_is_debited_so_the_pacer_waits_for_its_resend():
+    clock = _Clock()
+    budget = ThrottleBudget(clock=clock, sleep=clock.sleep, start_delay=0)
+    budget.acquire("deviceConfigV2", 1000)
+    budget.debit("deviceConfigV2", 10)  # ten 429s: the client re-sends them on its own
+    budget.debit("deviceConfigV2", 0)
+    assert budget.acquire("deviceConfigV2", 1) == pytest.approx(11 / 50)
+    assert clock.slept == [pytest.approx(11 / 50)]
+
+
+def test_a_syncs_throttled_answers_are_debited_from_their_types_bucket():
+    clock = _Clock()
+    budget = ThrottleBudget(clock=clock, sleep=clock.sleep, start_delay=0)
+    debit = throttle_debits(budget, list(POLICY_TYPE_SPECS.values()))
+    budget.acquire("deviceConfigV2", 1000)
+    for name in ("configurationPolicies.settings", "configurationPolicies.listExpanded", "organization.list"):
+        debit(name)  # the last is no inventory read: nothing to debit
+    assert budget.acquire("deviceConfigV2", 1) == pytest.approx(3 / 50)
+    assert budget.acquire("deviceConfiguration", 1000) == 0.0  # another bucket: untouched
 
 
 def test_pacing_starts_refilling_when_graph_may_first_see_a_request():

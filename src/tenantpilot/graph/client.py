@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -186,6 +186,8 @@ class GraphClient:
     with the requested and applied wait. Every failure is raised as :class:`GraphError`
     with a registered reason code and a sanitized message; logs carry the contract,
     status, attempt, duration and ``log_context`` (e.g. ``run=42``), never a token.
+    ``on_throttled`` is told the contract name of every throttled answer (429, inner ones
+    included) before the re-send: a pacer debits it (``inventory.pacing.ThrottleBudget.debit``).
     """
 
     def __init__(
@@ -202,8 +204,10 @@ class GraphClient:
         clock: ClockFn = time.monotonic,
         deadline: Deadline | None = None,
         log_context: str = "",
+        on_throttled: Callable[[str], None] | None = None,
     ) -> None:
         self.endpoints = endpoints
+        self._on_throttled = on_throttled
         self._tokens = token_provider
         self.retry = retry if retry is not None else RetryPolicy()
         self.deadline = deadline
@@ -448,9 +452,14 @@ class GraphClient:
         error = self._error_for_status(contract, status, _parse_json_object(response), token, retry_after)
         if status in RETRYABLE_STATUSES:
             if status == 429:
-                self.stats.add(throttled=1)
+                self._throttled(contract)
             raise _Retryable(error)
         raise error
+
+    def _throttled(self, contract: GraphContract) -> None:
+        self.stats.add(throttled=1)
+        if self._on_throttled is not None:
+            self._on_throttled(contract.name)
 
     def _log(
         self, contract: GraphContract, method: str, status: int | str, attempt: int, started: float, request_id: str
@@ -604,6 +613,6 @@ class GraphClient:
         error = self._error_for_status(contract, status, body, token, retry_after)
         if status in RETRYABLE_INNER_STATUSES:
             if status == 429:
-                self.stats.add(throttled=1)
+                self._throttled(contract)
             return _Retryable(error)
         return error

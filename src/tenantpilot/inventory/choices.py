@@ -86,6 +86,16 @@ class PolicyTypeSpec:
     singleton_id: str | None = None
     detail_contract: str | None = None
 
+    @property
+    def contract_names(self) -> tuple[str, ...]:
+        """Every contract a read of this type may execute: lists, reads by id, sub-resources."""
+        optional = (self.expanded_list_contract, self.detail_contract)
+        return (
+            self.list_contract,
+            *(name for name in optional if name is not None),
+            *(contract for _key, contract in self.sub_resources),
+        )
+
 
 POLICY_TYPE_SPECS: dict[str, PolicyTypeSpec] = {
     spec.policy_type.value: spec

@@ -29,11 +29,10 @@ def specs_for(policy_types: Iterable[str]) -> list[PolicyTypeSpec]:
 
 
 def contracts_for(policy_types: Iterable[str]) -> list[GraphContract]:
-    """Every contract a sync of the chosen types executes: each list, each read by id and each sub-resource."""
+    """Every contract a sync of the chosen types executes (:attr:`.choices.PolicyTypeSpec.contract_names`)."""
     contracts: dict[str, GraphContract] = {}
     for spec in specs_for(policy_types):
-        details = (spec.detail_contract,) if spec.detail_contract is not None else ()
-        for name in (spec.list_contract, *details, *(contract for _key, contract in spec.sub_resources)):
+        for name in spec.contract_names:
             contracts.setdefault(name, get_contract(name))
     return list(contracts.values())
 

@@ -26,9 +26,10 @@ from tenantpilot.providers.selectors import connection_for_run
 from .choices import PolicyType
 from .coverage import specs_for
 from .fetch import TypeOutcome
+from .pacing import ThrottleBudget
 from .services import SyncSummary, compliance_snapshot_record, schedules_run_due
 from .services_types import selected_types
-from .sync import sync_inventory
+from .sync import sync_inventory, throttle_debits
 
 
 def _item_key(policy_type: str) -> str:
@@ -65,15 +66,21 @@ def inventory_sync(run: OperationRun, ctx: RunContext) -> RunResult:
     """
     connection = connection_for_run(run)
     environment = connection.environment
+    specs = specs_for(selected_types(environment))  # only the types the MSP chose
+    budget = ThrottleBudget()
     with graph_client(
-        connection, retry_budget_seconds=settings.TENANTPILOT_RUN_RETRY_BUDGET_SECONDS, log_context=f"run={run.pk}"
+        connection,
+        retry_budget_seconds=settings.TENANTPILOT_RUN_RETRY_BUDGET_SECONDS,
+        log_context=f"run={run.pk}",
+        on_throttled=throttle_debits(budget, specs),  # the client's re-sends count against the budget
     ) as client:
         report = sync_inventory(
             client=client,
             run=run,
             environment=environment,
             connection=connection,
-            specs=specs_for(selected_types(environment)),  # only the types the MSP chose
+            specs=specs,
+            budget=budget,
             # Saved with each heartbeat: a run whose worker dies keeps the counts of what it wrote.
             on_page=lambda written: ctx.set_progress(_progress_counts(written)),
         )

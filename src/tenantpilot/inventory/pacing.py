@@ -113,6 +113,22 @@ class ThrottleBudget:
             self._sleep(wait)
         return wait
 
+    def debit(self, bucket: str, tokens: int) -> None:
+        """Record ``tokens`` requests that Graph throttled; never sleeps.
+
+        The client re-sends a throttled request on its own, so Graph counts it again while its
+        reservation was already spent: without this debit a pacer that promised a few tokens
+        too many (another app of the tenant, a late first request) would keep promising them,
+        and a steady stream of requests would be throttled a second each. Debited, every 429
+        narrows the gap by one, and the reservations after it wait for the re-sends.
+        """
+        if tokens <= 0:
+            return
+        limit = self.limit(bucket)
+        with self._lock:
+            balance, stamp, _lag = self._refilled(bucket, limit.capacity * self._headroom, limit.rate * self._headroom)
+            self._state[bucket] = (balance - tokens, stamp)
+
     def acquire_spare(self, bucket: str, tokens: int, *, reserve: float) -> float:
         """Take ``tokens`` only from budget left over above ``reserve``; returns the wait.
 

@@ -93,6 +93,19 @@ class _Lanes:
             return message
 
 
+def throttle_debits(budget: ThrottleBudget, specs: Sequence[PolicyTypeSpec]) -> Callable[[str], None]:
+    """The Graph client's ``on_throttled`` hook for a sync of ``specs``: each throttled answer is
+    debited from its type's bucket (:meth:`.pacing.ThrottleBudget.debit`)."""
+    buckets = {name: spec.bucket for spec in specs for name in spec.contract_names}
+
+    def debit(contract_name: str) -> None:
+        bucket = buckets.get(contract_name)
+        if bucket is not None:
+            budget.debit(bucket, 1)
+
+    return debit
+
+
 def sync_inventory(
     *,
     client: GraphReader,

@@ -129,13 +129,15 @@ def graph_client(
     retry: RetryPolicy | None = None,
     retry_budget_seconds: float | None = None,
     log_context: str = "",
+    on_throttled: Callable[[str], None] | None = None,
 ) -> Iterator[GraphClient]:
     """A Graph client for ``connection``, closed on exit. Workers only: never in a request.
 
     ``retry_budget_seconds`` is the run's retry budget: every retry wait of this client's
     calls and token acquisitions ends within it (a longer Retry-After is shortened and
     logged). Without it each call has ``retry.max_total_seconds``. ``log_context`` (e.g.
-    ``run=42``) is added to the client's log lines.
+    ``run=42``) is added to the client's log lines; ``on_throttled`` is the client's hook
+    (:class:`GraphClient`).
     """
     endpoints = graph_endpoints()
     deadline = Deadline(retry_budget_seconds, clock=_clock) if retry_budget_seconds is not None else None
@@ -156,6 +158,7 @@ def graph_client(
         clock=_clock,
         deadline=deadline,
         log_context=log_context,
+        on_throttled=on_throttled,
     )
     try:
         yield client
