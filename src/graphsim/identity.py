@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class InvalidToken(Exception):
     """A Graph bearer token that fails validation; the message is Graph's."""
 
 
+VERIFIED_TOKENS_KEPT = 1024
+
+
 class TokenAuthority:
     """Signs and verifies the simulator's access tokens (RS256, one key per simulator)."""
 
@@ -87,6 +91,11 @@ class TokenAuthority:
         self._pem = self._key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
+        # Tokens whose signature and audience were verified, with their claims: a client sends
+        # the same token for an hour, and decoding it again costs the simulator a millisecond per
+        # request that Graph's own latency does not include. Lifetime is checked on every use.
+        self._verified: dict[str, dict[str, Any]] = {}
+        self._verified_lock = threading.Lock()
 
     def jwks(self) -> dict[str, Any]:
         """The JWKS document listing the signing key."""
@@ -143,6 +152,21 @@ class TokenAuthority:
 
     def verify(self, token: str) -> dict[str, Any]:
         """Validate signature, lifetime and audience; raise InvalidToken with Graph's message."""
+        with self._verified_lock:
+            known = self._verified.get(token)
+        if known is not None:
+            now = time.time()
+            if not known["nbf"] <= now < known["exp"]:
+                raise InvalidToken("Access token has expired or is not yet valid.")
+            return dict(known)
+        claims = self._decode(token)
+        with self._verified_lock:
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                self._verified.clear()
+            self._verified[token] = dict(claims)
+        return claims
+
+    def _decode(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 
-from graphsim import GraphSimulator
+from graphsim import GraphSimulator, identity
 from graphsim.fixtures_catalog import (
     BROKEN_NO_CONSENT_CLIENT_ID,
     BROKEN_NO_CONSENT_CLIENT_SECRET,
@@ -81,6 +83,25 @@ def test_expired_token_is_401(graphsim: GraphSimulator) -> None:
         verify=ssl.create_default_context(cafile=graphsim.ca_path),
         headers={"Authorization": f"Bearer {token}"},
     )
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Access token has expired or is not yet valid."
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(graphsim: GraphSimulator, monkeypatch) -> None:
+    token = graphsim.mint_access_token(GOLDEN_TENANT_ID, GOLDEN_CLIENT_ID, expires_in=60)
+
+    def organization() -> httpx.Response:
+        return httpx.get(
+            f"{graphsim.graph_base}/v1.0/organization",
+            verify=ssl.create_default_context(cafile=graphsim.ca_path),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert organization().status_code == 200
+    assert organization().status_code == 200  # the second use is served from the verified tokens
+    later = time.time() + 120
+    monkeypatch.setattr(identity, "time", SimpleNamespace(time=lambda: later))  # the simulator's clock only
+    response = organization()
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "Access token has expired or is not yet valid."
 
