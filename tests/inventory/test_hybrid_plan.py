@@ -99,6 +99,19 @@ def test_hybrid_reads_each_policy_once_from_both_ends_within_the_batch_plans_tok
     assert lists + chain + inner <= lists + n + 2
 
 
+def test_the_chain_starts_while_the_listing_is_still_paging(tenant):
+    sim, client, ids = tenant
+    sim.clear_requests()
+    # Pages of 100 listed ids: the chain may start once 100 settings reads would spend the burst.
+    outcome, payloads = _read(client, dataclasses.replace(SC, top=100))
+    assert outcome.ok and outcome.pages == math.ceil(len(ids) / 100)
+    assert sorted(p["id"] for p in payloads) == sorted(ids), "every listed policy exactly once"
+    log = [r for r in sim.requests if r.host == "graph" and not r.batch_inner and r.path.endswith("/" + PATH)]
+    listing = [r.at for r in log if r.query.get("$expand") == "assignments"]
+    chain = [r.at for r in log if r.query.get("$expand") == "settings,assignments"]
+    assert chain and min(chain) < max(listing), "the chain did not wait for the whole listing"
+
+
 def test_both_sides_store_the_same_content_as_the_batch_plan(tenant):
     _sim, client, _ids = tenant
     _outcome, hybrid = _read(client)

@@ -39,6 +39,8 @@ BATCH_LIMIT = 20  # Graph's documented maximum number of requests in one $batch
 # expand chain, and how many $batch chunks it keeps in flight.
 CHAIN_RESERVE_TOKENS = 5.0
 HYBRID_BATCH_WINDOW = 4
+# Expanded items the chain may hold while the listing has not yet returned their ids.
+EARLY_LIMIT = 1000
 
 
 class BatchOutcome(Protocol):
@@ -267,14 +269,17 @@ class _Spill:
 
 
 class _HybridRead:
-    """The settings-catalog hybrid plan over one fully listed collection (graph/PLAN.md §1).
+    """The settings-catalog hybrid plan over one collection (graph/PLAN.md §1).
 
-    The listed ids are claimed one by one under a lock, the expand chain from the first page
-    (on the calling thread), ``$batch`` chunks from the end (on a helper thread, chunks on the
-    sub-resource pool), so every item is handed over exactly once; both stop when every item is
-    claimed. The chain only uses what it can prove complete, ignores ids the listing did not
-    return, and on a ``GraphError`` simply stops: the ``$batch`` side then reads the rest, its
-    list payloads loaded back from the :class:`_Spill`.
+    The listing (on the calling thread) adds each listed id to the pending set; the expand chain
+    (on a helper thread, started as soon as the listed items' sub-resource reads exceed the
+    bucket's burst) claims ids from the first page on; once the listing is complete, ``$batch``
+    chunks claim ids from the end (on the calling thread, chunks on the sub-resource pool). Every
+    item is handed over exactly once; both sides stop when every item is claimed. The chain only
+    uses what it can prove complete and only ids the listing returned: what it reads before the
+    listing returned the id is held (at most ``EARLY_LIMIT`` items) until the listing ends, then
+    claimed or dropped. On a ``GraphError`` the chain simply stops: ``$batch`` reads the rest,
+    its list payloads loaded back from the :class:`_Spill`.
     """
 
     def __init__(
@@ -290,20 +295,72 @@ class _HybridRead:
         self.sub_executor = sub_executor
         self._listed = listed
         self._lock = threading.Lock()
-        self._pending: set[str] = set(listed.ids)
-        self._tail = len(listed.ids)  # the $batch side claims below this index
+        self._pending: set[str] = set()
+        self._early: dict[str, FetchedItem] = {}
+        self._listing_done = threading.Event()
+        self._tail = 0  # the $batch side claims below this index
         self._stop = threading.Event()
+        self._chain_thread: threading.Thread | None = None
+        self._chain_errors: list[BaseException] = []
         self.chain_items = 0
         self.chain_error: GraphError | None = None
         self.incomplete = 0
         self.item_error: GraphError | None = None
 
-    def _claim(self, object_id: str) -> bool:
+    # -- the listing side (calling thread) ------------------------------------------------
+
+    def add_listed(self, item: FetchedItem) -> None:
+        """Record one listed, usable item; start the chain once ``$batch`` alone would spend
+        more than the bucket's burst (before that the chain could only be slower)."""
+        self._listed.add(item)
         with self._lock:
-            if object_id not in self._pending:
-                return False
-            self._pending.discard(object_id)
-            return True
+            self._pending.add(str(item.payload["id"]))
+        tokens = len(self._listed.ids) * len(self.spec.sub_resources)
+        if self._chain_thread is None and tokens >= self.budget.limit(self.spec.bucket).capacity:
+            self._chain_thread = threading.Thread(target=self._run_chain, name="inv-hybrid-chain", daemon=True)
+            self._chain_thread.start()
+
+    def finish(self) -> None:
+        """The listing ended (completely or not): settle what the chain read early, read the
+        rest through ``$batch`` from the end, wait for the chain; raises what either side raised
+        other than the chain's ``GraphError`` (e.g. the writer's abort)."""
+        with self._lock:
+            self._tail = len(self._listed.ids)
+            early = [item for object_id, item in self._early.items() if object_id in self._pending]
+            self._pending.difference_update(str(item.payload["id"]) for item in early)
+            self._early.clear()
+            self._listing_done.set()
+        try:
+            for chunk in _chunks(early, BATCH_LIMIT):
+                self._hand_over_chain(chunk)
+            self._batch_side(CHAIN_RESERVE_TOKENS if self._chain_thread is not None else None)
+        except BaseException:
+            self._stop.set()
+            raise
+        finally:
+            if self._chain_thread is not None:
+                self._chain_thread.join()
+        if self._chain_errors:
+            raise self._chain_errors[0]
+
+    def abort(self) -> None:
+        """Stop the chain (the listing side raised) and wait for it."""
+        self._stop.set()
+        self._listing_done.set()
+        if self._chain_thread is not None:
+            self._chain_thread.join()
+
+    # -- claims ---------------------------------------------------------------------------
+
+    def _claim(self, item: FetchedItem) -> bool:
+        object_id = str(item.payload["id"])
+        with self._lock:
+            if object_id in self._pending:
+                self._pending.discard(object_id)
+                return True
+            if not self._listing_done.is_set() and len(self._early) < EARLY_LIMIT:
+                self._early[object_id] = item  # read before the listing returned it: hold it
+        return False
 
     def _claim_tail(self) -> list[FetchedItem]:
         claimed: list[int] = []
@@ -316,9 +373,20 @@ class _HybridRead:
                     claimed.append(self._tail)
         return [self._listed.load(index) for index in claimed]
 
-    def _left(self) -> int:
+    def _chain_may_go_on(self) -> bool:
+        if self._stop.is_set():
+            return False
         with self._lock:
-            return len(self._pending)
+            held = len(self._early)
+            if not self._listing_done.is_set() and held < EARLY_LIMIT:
+                return True
+            if self._listing_done.is_set():
+                return bool(self._pending)
+        # The chain is far ahead of the listing: wait for it rather than hold more.
+        self._listing_done.wait()
+        return self._chain_may_go_on()
+
+    # -- the two readers ------------------------------------------------------------------
 
     def _hand_over(self, chunk: list[FetchedItem]) -> None:
         for item in chunk:
@@ -333,65 +401,45 @@ class _HybridRead:
         def read(chunk: list[FetchedItem]) -> None:
             _read_sub_resources(self.client, self.spec, self.budget, chunk, spare_above=spare_above)
 
-        try:
-            while not self._stop.is_set():
-                chunk = self._claim_tail()
-                if not chunk:
-                    break
-                if self.sub_executor is None:
-                    read(chunk)
-                    self._hand_over(chunk)
-                    continue
-                in_flight.append((self.sub_executor.submit(read, chunk), chunk))
-                if len(in_flight) >= HYBRID_BATCH_WINDOW:
-                    future, done = in_flight.pop(0)
-                    future.result()
-                    self._hand_over(done)
-            while in_flight:
+        while not self._stop.is_set():
+            chunk = self._claim_tail()
+            if not chunk:
+                break
+            if self.sub_executor is None:
+                read(chunk)
+                self._hand_over(chunk)
+                continue
+            in_flight.append((self.sub_executor.submit(read, chunk), chunk))
+            if len(in_flight) >= HYBRID_BATCH_WINDOW:
                 future, done = in_flight.pop(0)
                 future.result()
                 self._hand_over(done)
-        except BaseException:
-            self._stop.set()
-            raise
+        while in_flight:
+            future, done = in_flight.pop(0)
+            future.result()
+            self._hand_over(done)
 
-    def run(self, *, chain: bool) -> None:
-        """Read every pending item (``$batch`` only unless ``chain``); raises what either side
-        raised other than the chain's ``GraphError`` (e.g. the writer's abort)."""
-        if not chain:
-            self._batch_side(None)
-            return
-        errors: list[BaseException] = []
-
-        def batch_side() -> None:
-            try:
-                self._batch_side(CHAIN_RESERVE_TOKENS)
-            except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
-                errors.append(exc)
-
-        helper = threading.Thread(target=batch_side, name="inv-hybrid-batch", daemon=True)
-        helper.start()
+    def _run_chain(self) -> None:
         try:
             self._chain()
-        finally:
-            helper.join()
-        if errors:
-            raise errors[0]
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread by finish()
+            self._stop.set()
+            self._chain_errors.append(exc)
 
     def _chain(self) -> None:
         assert self.spec.expanded_list_contract is not None
         claimed: list[FetchedItem] = []  # handed over BATCH_LIMIT at a time: fewer, larger writes
         try:
             pages = self.client.iter_pages(self.spec.expanded_list_contract)
-            while not self._stop.is_set() and self._left():
+            while self._chain_may_go_on():
                 self.budget.acquire(self.spec.bucket)
                 page = next(pages, None)
                 if page is None:
                     break
                 for raw in page:
                     expanded = _expanded_item(self.spec, raw) if isinstance(raw, dict) else None
-                    if expanded is None or expanded.object_id is None or not self._claim(expanded.object_id):
-                        continue  # incomplete, not listed or already claimed: $batch reads it
+                    if expanded is None or expanded.object_id is None or not self._claim(expanded):
+                        continue  # incomplete, not (yet) listed or already claimed: $batch reads it
                     claimed.append(expanded)
                 del page
                 if len(claimed) >= BATCH_LIMIT:
@@ -399,15 +447,8 @@ class _HybridRead:
                     claimed = []
         except GraphError as exc:
             self.chain_error = exc  # the $batch side reads everything not yet claimed
-        except BaseException:
-            self._stop.set()
-            raise
         if claimed:
-            try:
-                self._hand_over_chain(claimed)
-            except BaseException:
-                self._stop.set()
-                raise
+            self._hand_over_chain(claimed)
 
     def _hand_over_chain(self, claimed: list[FetchedItem]) -> None:
         self.chain_items += len(claimed)
@@ -421,13 +462,14 @@ def _fetch_hybrid(
     emit: Callable[[FetchedPage], None],
     sub_executor: Executor | None,
 ) -> TypeOutcome:
-    """List the whole collection (ids and list payloads), then read the sub-resources with the
-    hybrid plan when the ``$batch`` reads alone would spend more than the bucket's burst, else
-    with ``$batch`` alone (the chain could only be slower). A listing that failed part-way is
-    finished with ``$batch`` for what was listed and reported ``ok=False``."""
+    """List the whole collection (ids and list payloads) while the expand chain already reads
+    from the first page, then read the rest with ``$batch`` from the end (:class:`_HybridRead`).
+    A small collection (its ``$batch`` reads within the bucket's burst) is read with ``$batch``
+    alone. A listing that failed part-way is finished for what was listed and reported
+    ``ok=False``."""
     outcome = TypeOutcome(spec.policy_type.value, ok=True)
     with tempfile.TemporaryFile(prefix="tenantpilot-listing-") as spill_file:
-        listed = _Spill(spill_file)
+        reader = _HybridRead(client, spec, budget, emit, _Spill(spill_file), sub_executor)
         try:
             pages = client.iter_pages(spec.list_contract, top=spec.top)
             while True:
@@ -444,13 +486,14 @@ def _fetch_hybrid(
                     emit(FetchedPage(spec.policy_type.value, unusable))
                 for item in items:
                     if item.problem is None:
-                        listed.add(item)
+                        reader.add_listed(item)
                 del items
         except GraphError as exc:
             outcome.ok, outcome.error = False, exc
-        tokens = len(listed.ids) * len(spec.sub_resources)
-        reader = _HybridRead(client, spec, budget, emit, listed, sub_executor)
-        reader.run(chain=outcome.ok and tokens > budget.limit(spec.bucket).capacity)
+        except BaseException:
+            reader.abort()
+            raise
+        reader.finish()
     outcome.incomplete += reader.incomplete
     outcome.item_error = outcome.item_error or reader.item_error
     return outcome
