@@ -4,13 +4,14 @@ producer waiting on a full lane, and the bulk types are read a few at a time."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
 
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
 from tenantpilot.inventory.fetch import uses_hybrid_plan
-from tenantpilot.inventory.sync import BULK_PRODUCERS, _Aborted, _Lanes, sync_inventory
+from tenantpilot.inventory.sync import BULK_PRODUCERS, SWITCH_INTERVAL_SECONDS, _Aborted, _Lanes, sync_inventory
 from tenantpilot.providers.gateway import graph_client
 from tenantpilot.providers.selectors import connection_for_operations
 from tests.inventory.support import golden_environment, run_now
@@ -70,8 +71,10 @@ class _CountingReader:
         self._lock = threading.Lock()
         self.open = 0
         self.most_open = 0
+        self.switch_intervals: set[float] = set()
 
     def iter_pages(self, contract_name, **kwargs):
+        self.switch_intervals.add(sys.getswitchinterval())
         hybrid = contract_name.startswith("configurationPolicies.")
         if not hybrid:
             with self._lock:
@@ -88,13 +91,17 @@ class _CountingReader:
         return getattr(self._client, name)
 
 
-def test_bulk_types_are_read_a_few_at_a_time(world, graph_settings):
+def test_bulk_types_are_read_a_few_at_a_time_with_responsive_threads(world, graph_settings):
     environment = golden_environment(world)
     connection = connection_for_operations(environment)
     run = run_now(environment)  # a finished run to attribute the rows to; its counts are not checked
+    before = sys.getswitchinterval()
+    assert before > SWITCH_INTERVAL_SECONDS
     with graph_client(connection) as client:
         reader = _CountingReader(client)
         report = sync_inventory(client=reader, run=run, environment=environment, connection=connection)
     assert all(outcome.ok for outcome in report.outcomes.values())
     assert len(report.outcomes) == len(POLICY_TYPE_SPECS) > BULK_PRODUCERS
     assert 1 <= reader.most_open <= BULK_PRODUCERS
+    assert reader.switch_intervals == {SWITCH_INTERVAL_SECONDS}, "waiting threads get the interpreter sooner"
+    assert sys.getswitchinterval() == before, "and the interpreter's default is back afterwards"
