@@ -36,6 +36,14 @@ def test_organization_list_returns_the_tenant(graphsim, make_client):
     assert [o["id"] for o in items] == [TENANT_ID]
 
 
+def test_request_urls_stay_out_of_the_logs(graphsim, make_client, caplog):
+    # httpx would log every URL at INFO (query strings included); the settings keep it quiet.
+    with caplog.at_level(logging.INFO):
+        list(make_client(log_context="run=7").iter_pages("deviceConfigurations.list"))
+    assert [r for r in caplog.records if r.name == "httpx"] == []
+    assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+
+
 def test_paging_follows_next_links_one_request_per_page(graphsim, make_client):
     client = make_client()
     groups = list(client.iter_items("groups.list"))

@@ -229,6 +229,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TENANTPILOT_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO: thousands of lines per sync, and a chat
+        # webhook's URL is a secret. The Graph client logs its own requests (contract, status,
+        # duration, request id) without query strings.
+        "httpx": {"level": "WARNING"},
     },
 }
 
