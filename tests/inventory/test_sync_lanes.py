@@ -9,12 +9,20 @@ import threading
 
 import pytest
 
+from graphsim.generator import generate_tenant
 from tenantpilot.inventory.choices import POLICY_TYPE_SPECS, PolicyType
 from tenantpilot.inventory.fetch import uses_hybrid_plan
-from tenantpilot.inventory.sync import BULK_PRODUCERS, SWITCH_INTERVAL_SECONDS, _Aborted, _Lanes, sync_inventory
+from tenantpilot.inventory.sync import (
+    BULK_PRODUCERS,
+    SWITCH_INTERVAL_SECONDS,
+    WRITE_SLICE_ITEMS,
+    _Aborted,
+    _Lanes,
+    sync_inventory,
+)
 from tenantpilot.providers.gateway import graph_client
 from tenantpilot.providers.selectors import connection_for_operations
-from tests.inventory.support import golden_environment, run_now
+from tests.inventory.support import generated_environment, golden_environment, run_now
 
 
 def test_only_the_settings_catalog_uses_the_hybrid_plan():
@@ -105,3 +113,24 @@ def test_bulk_types_are_read_a_few_at_a_time_with_responsive_threads(world, grap
     assert 1 <= reader.most_open <= BULK_PRODUCERS
     assert reader.switch_intervals == {SWITCH_INTERVAL_SECONDS}, "waiting threads get the interpreter sooner"
     assert sys.getswitchinterval() == before, "and the interpreter's default is back afterwards"
+
+
+def test_a_full_page_reaches_the_writer_in_slices(world, graph_settings):
+    doc = generate_tenant(tenant_id="0badc0de-0000-4000-8000-000000000078", policies=2000, devices=0, seed=12)
+    graph_settings.add_tenant(doc)
+    listed = len(doc["collections"]["deviceManagement/deviceConfigurations"])
+    assert listed > 2 * WRITE_SLICE_ITEMS, "one listed page of more than two slices"
+    environment = generated_environment(world, graph_settings, doc)
+    connection = connection_for_operations(environment)
+    run = run_now(environment)
+    written: list[int] = []
+
+    def progress(summary) -> None:
+        count = summary.written.get("deviceConfigurations", 0)
+        if not written or written[-1] != count:
+            written.append(count)
+
+    with graph_client(connection) as client:
+        sync_inventory(client=client, run=run, environment=environment, connection=connection, on_page=progress)
+    steps = [b - a for a, b in zip([0, *written], written, strict=False)]
+    assert written[-1] == listed and max(steps) == WRITE_SLICE_ITEMS

@@ -36,9 +36,10 @@ from .services import SyncSummary, inventory_apply_page, inventory_finish_sync
 logger = logging.getLogger("tenantpilot.inventory.sync")
 
 # Memory holds at most: per urgent (hybrid) producer its chunks, URGENT_QUEUE_PAGES of them queued;
-# BULK_PRODUCERS pages being read plus BULK_QUEUE_PAGES queued (≤ 1,000 items each) for the rest.
+# for the rest BULK_PRODUCERS pages being read (≤ 1,000 items each) and BULK_QUEUE_PAGES slices.
 URGENT_QUEUE_PAGES = 8
 BULK_QUEUE_PAGES = 2
+WRITE_SLICE_ITEMS = 200  # the writer writes (and queues) at most this many items at once
 BULK_PRODUCERS = 2
 SUB_RESOURCE_CONCURRENCY = 4
 
@@ -157,11 +158,16 @@ def sync_inventory(
 
     def produce(spec: PolicyTypeSpec, sub_pool: ThreadPoolExecutor) -> None:
         urgent = uses_hybrid_plan(spec)
+
+        def emit(page: FetchedPage) -> None:
+            # The writer's copies (normalized payloads, rows, statement parameters) scale with
+            # what it writes at once: hand a 1,000-item page over in slices.
+            for start in range(0, max(1, len(page.items)), WRITE_SLICE_ITEMS):
+                pages.put(FetchedPage(page.policy_type, page.items[start : start + WRITE_SLICE_ITEMS]), urgent=urgent)
+
         outcome = TypeOutcome(spec.policy_type.value, ok=False)
         try:
-            outcome = fetch_policy_type(
-                client, spec, budget, lambda page: pages.put(page, urgent=urgent), sub_executor=sub_pool
-            )
+            outcome = fetch_policy_type(client, spec, budget, emit, sub_executor=sub_pool)
         except _Aborted:
             pass
         finally:
