@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -190,16 +191,24 @@ def run_intunecd_backup(
     }
     shim = ROOT / "tests" / "external" / "intunecd_shim.py"
     argv = [str(python), str(shim), "-m", "1", "-o", "json", "-p", str(out)]
+    log_path = out.parent / "intunecd.log"
     started = time.monotonic()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
-        time.sleep(0.2)
-    files = sum(1 for _ in out.rglob("*.json")) if out.exists() else 0
+    # Its log into a file (never a pipe nobody drains): a module that fails only logs and goes on.
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+            time.sleep(0.2)
+    by_folder: Counter[str] = Counter()
+    if out.exists():
+        for path in out.rglob("*.json"):
+            by_folder[path.relative_to(out).parts[0]] += 1
     return {
         "wall_s": round(time.monotonic() - started, 2),
         "exit_code": proc.returncode,
         "peak_rss_mb": round(peak, 1),
-        "files": files,
+        "files": sum(by_folder.values()),
+        "files_by_folder": dict(sorted(by_folder.items())),
+        "log": str(log_path),
     }

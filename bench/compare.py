@@ -327,7 +327,7 @@ def build_scenario(
         return json.loads(text)  # type: ignore[no-any-return]
 
     target_items: list[tuple[str, dict[str, Any]]] = []
-    plan = {"drifted": [], "ambiguous": [], "missing": [], "bound": []}  # source names per kind
+    plan: dict[str, list[Any]] = {"drifted": [], "ambiguous": [], "missing": [], "bound": []}  # source names per kind
     n = len(policies)
     # Disjoint slices of the subjects, spread over the types (every 7th, 11th, … subject).
     order = list(range(n))

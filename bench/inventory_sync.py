@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                 state, tenant_id=TENANT_ID, client_id=client_id, secret=GENERATED_CLIENT_SECRET, out=tmp / "intunecd"
             )
             result["intunecd"] = icd
+            # A module that failed only logs and goes on, which would flatter IntuneCD: every
+            # generated policy must have been saved for the ratio to count.
+            icd["complete"] = icd["files"] >= args.policies
             result["intunecd_ratio"] = round(icd["wall_s"] / sync["wall_s"], 2) if sync["wall_s"] else None
     finally:
         proc.terminate()
@@ -241,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
             f"(exit {result['intunecd']['exit_code']}, {result['intunecd']['files']} files) "
             f"→ TenantPilot is {result['intunecd_ratio']}× faster"
         )
+        if not result["intunecd"]["complete"]:
+            print(
+                f"IntuneCD did NOT save every policy ({result['intunecd']['files']} files for {args.policies} "
+                f"policies; by folder {result['intunecd']['files_by_folder']}): the ratio does not count, "
+                f"see {result['intunecd']['log']}"
+            )
     print(f"written {path}")
     return 0
 
